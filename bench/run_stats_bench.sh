@@ -8,4 +8,5 @@ build="${1:-build/release}"
 cmake --build "$build" --target stats_bench >/dev/null
 date -u +"%Y-%m-%d %H:%M UTC"; nproc; grep -m1 "model name" /proc/cpuinfo || true
 "$build/bench/stats_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-/usr/bin/python3 bench/stats_bench_reference.py --repeat 3
+uptime
+/usr/bin/python3 bench/stats_bench_reference.py --repeat "${EMONET_PEER_REPEAT:-1}"
