@@ -99,6 +99,26 @@ TEST(FaceDetect, MissingOrInvalidModelsAreErrors) {
   EXPECT_THROW(FaceDetector{haar}, Error);
 }
 
+TEST(FaceDetect, OptionsFromModelPath) {
+  EXPECT_EQ(face_detector_options_for("").kind, FaceDetectorKind::kHaar);
+  EXPECT_TRUE(face_detector_options_for("").model_path.empty());
+  const auto y = face_detector_options_for("/m/face_detection_yunet_2022mar.onnx");
+  EXPECT_EQ(y.kind, FaceDetectorKind::kYuNet);
+  EXPECT_EQ(y.model_path, "/m/face_detection_yunet_2022mar.onnx");
+  EXPECT_EQ(face_detector_options_for("/c/haarcascade_frontalface_alt2.xml").kind,
+            FaceDetectorKind::kHaar);
+  EXPECT_THROW(face_detector_options_for("model.bin"), Error);
+}
+
+TEST(FaceDetect, AlternativeCascadeFile) {
+  const std::string alt2 = std::filesystem::path(default_haar_cascade_path()).parent_path() /
+                           "haarcascade_frontalface_alt2.xml";
+  const Image img = decode_image_file(fixture("faces.png"));
+  const auto boxes = FaceDetector(face_detector_options_for(alt2)).detect(img);
+  expect_valid(boxes, img);
+  for (const FaceBox& b : boxes) EXPECT_GE(matching_face(b, drawn_faces(1.0)), 0);
+}
+
 TEST(FaceCrop, MarginIsClampedToTheImage) {
   Image img{10, 8, 3, {}};
   img.pixels.resize(10 * 8 * 3);
