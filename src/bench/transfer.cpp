@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "bench/numpy_compat.h"
 #include "emonet/csv.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/stats/descriptive.h"
 #include "emonet/strings.h"
 #include "emonet/taxonomy.h"
 
@@ -220,7 +220,7 @@ TransferReport evaluate_transfer(const std::string& jsonl_path, const TransferMa
     }
     bool correct = false;
     if (gt && !scores.empty()) {
-      const double total = numpy_sum(scores);
+      const double total = stats::numpy_sum(scores);
       for (std::size_t k = 0; k < scores.size(); ++k) {
         if (*cls_of[k] == *gt && scores[k] / total > r.cutoff) {
           correct = true;
