@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "bench/file_text.h"
 #include "emonet/csv.h"
 #include "emonet/error.h"
 #include "emonet/taxonomy.h"
@@ -40,7 +41,7 @@ std::string BinaryOutcome::label() const {
 }
 
 BinaryReport analyze_binary(const std::string& path) {
-  CsvReader reader = CsvReader::open(path);
+  CsvReader reader(read_text(path), path);
   reader.read_header();
   const std::size_t c_path = reader.column("path");
   reader.column("annotator");  // required by the format even though votes are anonymous

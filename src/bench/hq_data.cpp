@@ -1,10 +1,13 @@
 // Loading hq.csv and joining prediction files (see emonet/bench_hq.h for the rules).
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <unordered_map>
 
+#include "bench/file_text.h"
 #include "emonet/bench_hq.h"
 #include "emonet/csv.h"
 #include "emonet/error.h"
@@ -48,17 +51,70 @@ std::string file_name_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Fast path for the shape every hq.csv dict has: quoted keys without backslashes and
+// plain decimal numbers, `{'k': 1, "k2": -0.5e-3}`. Returns false on anything else (and
+// on inf/nan) so that the caller falls back to parse_python_dict, which accepts the full
+// literal grammar and reports errors precisely. Keys are views into `s`.
+bool parse_simple_dict(std::string_view s, std::vector<std::pair<std::string_view, double>>& out) {
+  out.clear();
+  std::size_t i = 0;
+  auto ws = [&] {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  };
+  ws();
+  if (i >= s.size() || s[i] != '{') return false;
+  ++i;
+  ws();
+  if (i < s.size() && s[i] == '}') return ++i, ws(), i == s.size();
+  while (true) {
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) return false;
+    const char quote = s[i++];
+    const std::size_t start = i;
+    while (i < s.size() && s[i] != quote) {
+      if (s[i] == '\\' || s[i] == '\n') return false;
+      ++i;
+    }
+    if (i >= s.size()) return false;
+    const std::string_view key = s.substr(start, i - start);
+    ++i;
+    ws();
+    if (i >= s.size() || s[i] != ':') return false;
+    ++i;
+    ws();
+    const std::size_t num = i;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.' ||
+                            s[i] == 'e' || s[i] == 'E' || s[i] == '+'))
+      ++i;
+    if (i == num || s[num] == '+') return false;
+    double value = 0;
+    const auto [end, ec] = std::from_chars(s.data() + num, s.data() + i, value);
+    if (ec != std::errc() || end != s.data() + i) return false;
+    out.emplace_back(key, value);
+    ws();
+    if (i < s.size() && s[i] == ',') {
+      ++i;
+      ws();
+      if (i < s.size() && s[i] == '}') break;  // trailing comma
+      continue;
+    }
+    if (i < s.size() && s[i] == '}') break;
+    return false;
+  }
+  ++i;
+  ws();
+  return i == s.size();
+}
+
 struct Row {
   std::size_t annotator;
   std::size_t image;  // first-appearance id
-  PyDictEntries entries;
-  long line;
+  std::size_t first;  // offset of its E values in the value pool
 };
 
 }  // namespace
 
 HqData load_hq(const std::string& path) {
-  CsvReader reader = CsvReader::open(path);
+  CsvReader reader(read_text(path), path);
   reader.read_header();
   const std::size_t c_image = reader.column("image");
   const std::size_t c_annotator = reader.column("annotator");
@@ -70,6 +126,12 @@ HqData load_hq(const std::string& path) {
   std::unordered_map<std::string, std::size_t> annotator_ids, image_ids;
   std::vector<std::string> image_names;
   std::vector<Row> rows;
+  std::vector<double> pool;  // E values per row
+  std::vector<std::pair<std::string_view, double>> entries;
+  PyDictEntries owned;
+  // Keys seen so far -> emotion index (-1: a valid emotion outside the emotion list).
+  std::unordered_map<std::string_view, int> key_index;
+  std::deque<std::string> known_keys;  // owns the views of keys outside the emotion list
 
   CsvRecord rec;
   while (reader.next(rec)) {
@@ -89,36 +151,54 @@ HqData load_hq(const std::string& path) {
     auto [i_it, i_new] = image_ids.try_emplace(image, image_names.size());
     if (i_new) image_names.push_back(image);
 
-    Row row{a_it->second, i_it->second, {}, rec.line};
-    try {
-      row.entries = parse_python_dict(rec[c_annotations]);
-    } catch (const Error& e) {
-      throw Error(e.message(), {path, rec.line, "annotations"});
-    }
-    const bool hume = annotator.find("Hume Face*") != std::string::npos;
-    for (auto& [key, value] : row.entries) {
-      if (starts_with(key, kExtraPrefix)) continue;
-      emotion_of_key(key, path, rec.line);
-      if (!std::isfinite(value))
-        throw Error("rating of '" + key + "' is not a finite number",
-                    {path, rec.line, "annotations"});
-      if (hume) value *= 7;  // Hume reports 0..1; the notebook rescales to 0..7
+    // Parse the dict: fast path first, the full literal parser when it declines.
+    std::string_view text = rec[c_annotations];
+    if (!parse_simple_dict(text, entries)) {
+      try {
+        owned = parse_python_dict(text);
+      } catch (const Error& e) {
+        throw Error(e.message(), {path, rec.line, "annotations"});
+      }
+      entries.clear();
+      for (const auto& [k, v] : owned) entries.emplace_back(k, v);
     }
     if (rows.empty()) {
       // emotion_list: the first row's keys in order, extra dimensions dropped.
-      for (const auto& [key, value] : row.entries) {
+      for (const auto& [key, value] : entries) {
         if (starts_with(key, kExtraPrefix)) continue;
-        if (std::find(data.emotion_keys.begin(), data.emotion_keys.end(), key) !=
+        const std::string k(key);
+        if (std::find(data.emotion_keys.begin(), data.emotion_keys.end(), k) !=
             data.emotion_keys.end())
           continue;
-        data.emotion_keys.push_back(key);
-        data.emotion_names.emplace_back(emotion_of_key(key, path, rec.line).name);
+        data.emotion_names.emplace_back(emotion_of_key(k, path, rec.line).name);
+        data.emotion_keys.push_back(k);
       }
       if (data.emotion_keys.empty())
         throw Error("the first row's annotations name no emotion (the emotion list comes from it)",
                     {path, rec.line, "annotations"});
+      for (std::size_t e = 0; e < data.emotion_keys.size(); ++e)
+        key_index.emplace(data.emotion_keys[e], static_cast<int>(e));
     }
-    rows.push_back(std::move(row));
+    const std::size_t E = data.emotion_keys.size();
+    const bool hume = annotator.find("Hume Face*") != std::string::npos;
+    const std::size_t first = pool.size();
+    pool.resize(first + E, 0.0);  // annotations.get(emotion, 0)
+    for (const auto& [key, value] : entries) {
+      if (starts_with(key, kExtraPrefix)) continue;
+      auto it = key_index.find(key);
+      if (it == key_index.end()) {
+        // A valid key outside the emotion list is ignored, as the notebook ignores it.
+        emotion_of_key(std::string(key), path, rec.line);
+        it = key_index.emplace(known_keys.emplace_back(key), -1).first;
+      }
+      if (!std::isfinite(value))
+        throw Error("rating of '" + std::string(key) + "' is not a finite number",
+                    {path, rec.line, "annotations"});
+      // Hume reports 0..1; the notebook rescales to 0..7 before anything else.
+      if (it->second >= 0)
+        pool[first + static_cast<std::size_t>(it->second)] = hume ? value * 7 : value;
+    }
+    rows.push_back({a_it->second, i_it->second, first});
   }
   if (rows.empty()) throw Error("no data rows", {path, 1, ""});
   data.rows = rows.size();
@@ -137,18 +217,10 @@ HqData load_hq(const std::string& path) {
   const std::size_t E = data.num_emotions(), A = data.annotators.size(), I = data.images.size();
   data.ratings.assign(E * A * I, 0.0);
   std::vector<std::uint32_t> count(A * I, 0);
-  std::unordered_map<std::string_view, std::size_t> emotion_index;
-  for (std::size_t e = 0; e < E; ++e) emotion_index.emplace(data.emotion_keys[e], e);
-  std::vector<double> value(E);
   for (const Row& row : rows) {
-    std::fill(value.begin(), value.end(), 0.0);  // annotations.get(emotion, 0)
-    for (const auto& [key, v] : row.entries) {
-      auto it = emotion_index.find(key);
-      if (it != emotion_index.end()) value[it->second] = v;
-    }
     const std::size_t i = rank[row.image];
     if (count[row.annotator * I + i]++ > 0) ++data.duplicate_rows;
-    for (std::size_t e = 0; e < E; ++e) data.series(e, row.annotator)[i] += value[e];
+    for (std::size_t e = 0; e < E; ++e) data.series(e, row.annotator)[i] += pool[row.first + e];
   }
   // Pivot mean; cells never rated become NaN.
   for (std::size_t a = 0; a < A; ++a) {
@@ -189,7 +261,7 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
   const std::size_t E = data.num_emotions(), A = data.annotators.size(), I = data.images.size();
   std::vector<double> column(E * I, kNaN);  // [e * I + i]
   std::vector<bool> seen(I, false);
-  const std::string text = read_file(p.path);
+  const std::string text = read_text(p.path);
   std::size_t pos = 0, matched = 0;
   long line_no = 0;
   while (pos < text.size()) {

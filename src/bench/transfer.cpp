@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench/file_text.h"
 #include "emonet/csv.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
@@ -162,7 +163,7 @@ TransferReport evaluate_transfer(const std::string& jsonl_path, const TransferMa
   r.cutoff = 1.5 / static_cast<double>(r.mapped);
   std::map<std::string, TransferClassResult> classes;
 
-  const std::string text = read_file(jsonl_path);
+  const std::string text = read_text(jsonl_path);
   std::size_t pos = 0;
   long line_no = 0;
   std::vector<double> scores;
