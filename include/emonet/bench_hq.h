@@ -61,7 +61,8 @@ struct HqData {
 // Reads hq.csv (columns image, annotator, annotations and optionally human). Malformed
 // rows, unknown emotion keys, non-finite values and inconsistent `human` flags throw
 // emonet::Error naming the file and line.
-HqData load_hq(const std::string& path);
+// `threads` (0 = all cores): big files are parsed in two halves concurrently.
+HqData load_hq(const std::string& path, unsigned threads = 0);
 
 // An extra model annotator from a predictions JSONL in the authors' layout
 // ({"image_path": ..., "results": {"model_<x>_best": {"raw", "mean_subtracted", ...}}}).

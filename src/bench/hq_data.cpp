@@ -3,11 +3,15 @@
 #include <charconv>
 #include <cmath>
 #include <deque>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "bench/file_text.h"
+#include "bench/parallel.h"
 #include "emonet/bench_hq.h"
 #include "emonet/csv.h"
 #include "emonet/error.h"
@@ -105,102 +109,213 @@ bool parse_simple_dict(std::string_view s, std::vector<std::pair<std::string_vie
   return i == s.size();
 }
 
-struct Row {
-  std::size_t annotator;
-  std::size_t image;  // first-appearance id
-  std::size_t first;  // offset of its E values in the value pool
+// One parsed data row: names, flag and its E ratings (in the chunk's value pool).
+struct ParsedRow {
+  std::string image, annotator;
+  bool human = true;
+  long line = 0;
+  std::size_t first = 0;
 };
+
+// The rows of one contiguous part of the file, parsed by one thread. Parsing stops at the
+// part's first error, which is kept to be thrown in file order after the rows before it.
+struct Chunk {
+  std::vector<ParsedRow> rows;
+  std::vector<double> pool;
+  std::exception_ptr error;
+};
+
+struct Columns {
+  std::size_t image, annotator, annotations, count;
+  std::optional<std::size_t> human;
+};
+
+// What every chunk needs to turn a record into ratings: the emotion list's keys.
+class RowParser {
+ public:
+  RowParser(const std::string& path, const Columns& columns,
+            const std::unordered_map<std::string_view, int>& emotion_index, std::size_t E)
+      : path_(path), c_(columns), emotion_index_(emotion_index), E_(E) {}
+
+  void parse(const CsvRecord& rec, long line, Chunk& out) {
+    if (rec.size() != c_.count)
+      throw Error(
+          "expected " + std::to_string(c_.count) + " fields, found " + std::to_string(rec.size()),
+          {path_, line, ""});
+    ParsedRow row;
+    row.image = rec[c_.image];
+    row.annotator = rec[c_.annotator];
+    row.line = line;
+    if (row.image.empty()) throw Error("empty image name", {path_, line, "image"});
+    if (row.annotator.empty()) throw Error("empty annotator name", {path_, line, "annotator"});
+    // Without a `human` column the notebook treats every row as human.
+    row.human = c_.human ? parse_human(rec[*c_.human], path_, line) : true;
+    entries_of(rec[c_.annotations], line);
+    const bool hume = row.annotator.find("Hume Face*") != std::string::npos;
+    row.first = out.pool.size();
+    out.pool.resize(row.first + E_, 0.0);  // annotations.get(emotion, 0)
+    for (const auto& [key, value] : entries_) {
+      if (starts_with(key, kExtraPrefix)) continue;
+      const int e = index_of(key, line);
+      if (!std::isfinite(value))
+        throw Error("rating of '" + std::string(key) + "' is not a finite number",
+                    {path_, line, "annotations"});
+      // Hume reports 0..1; the notebook rescales to 0..7 before anything else.
+      if (e >= 0) out.pool[row.first + static_cast<std::size_t>(e)] = hume ? value * 7 : value;
+    }
+    out.rows.push_back(std::move(row));
+  }
+
+  // The dict of one record: fast path first, the full literal parser when it declines.
+  const std::vector<std::pair<std::string_view, double>>& entries_of(std::string_view text,
+                                                                     long line) {
+    if (!parse_simple_dict(text, entries_)) {
+      try {
+        owned_ = parse_python_dict(text);
+      } catch (const Error& e) {
+        throw Error(e.message(), {path_, line, "annotations"});
+      }
+      entries_.clear();
+      for (const auto& [k, v] : owned_) entries_.emplace_back(k, v);
+    }
+    return entries_;
+  }
+
+ private:
+  // Emotion-list index of a key, -1 for a valid emotion outside the list (ignored, as the
+  // notebook ignores it); unknown keys throw.
+  int index_of(std::string_view key, long line) {
+    if (auto it = emotion_index_.find(key); it != emotion_index_.end()) return it->second;
+    if (auto it = other_keys_.find(key); it != other_keys_.end()) return -1;
+    emotion_of_key(std::string(key), path_, line);
+    other_keys_.emplace(owned_keys_.emplace_back(key));
+    return -1;
+  }
+
+  const std::string& path_;
+  const Columns& c_;
+  const std::unordered_map<std::string_view, int>& emotion_index_;
+  std::size_t E_;
+  std::vector<std::pair<std::string_view, double>> entries_;
+  PyDictEntries owned_;
+  std::unordered_set<std::string_view> other_keys_;
+  std::deque<std::string> owned_keys_;
+};
+
+// A split point near the middle of `text` that starts a record: just after a newline that
+// is outside quotes (an even number of quote characters before it; a doubled quote inside
+// a field counts twice). npos if there is none.
+std::size_t record_boundary_near_middle(const std::string& text, std::size_t start) {
+  const std::size_t mid = start + (text.size() - start) / 2;
+  std::size_t quotes = 0;
+  for (std::size_t i = start; i < mid; ++i) quotes += text[i] == '"' ? 1 : 0;
+  for (std::size_t i = mid; i < text.size(); ++i) {
+    if (text[i] == '"') ++quotes;
+    if (text[i] == '\n' && quotes % 2 == 0) return i + 1 < text.size() ? i + 1 : std::string::npos;
+  }
+  return std::string::npos;
+}
 
 }  // namespace
 
-HqData load_hq(const std::string& path) {
-  CsvReader reader(read_text(path), path);
-  reader.read_header();
-  const std::size_t c_image = reader.column("image");
-  const std::size_t c_annotator = reader.column("annotator");
-  const std::size_t c_annotations = reader.column("annotations");
-  const auto c_human = reader.find_column("human");
-
+HqData load_hq(const std::string& path, unsigned threads) {
+  std::string text = read_text(path);
   HqData data;
   data.source = path;
-  std::unordered_map<std::string, std::size_t> annotator_ids, image_ids;
-  std::vector<std::string> image_names;
-  std::vector<Row> rows;
-  std::vector<double> pool;  // E values per row
-  std::vector<std::pair<std::string_view, double>> entries;
-  PyDictEntries owned;
-  // Keys seen so far -> emotion index (-1: a valid emotion outside the emotion list).
-  std::unordered_map<std::string_view, int> key_index;
-  std::deque<std::string> known_keys;  // owns the views of keys outside the emotion list
+  std::string second_text;
+  long second_line_offset = 0;
+  // Split big files in two parts parsed concurrently (line numbers stay file-relative).
+  if (worker_count(threads) > 1 && text.size() > (4u << 20)) {
+    const std::size_t split = record_boundary_near_middle(text, 0);
+    if (split != std::string::npos) {
+      second_line_offset = static_cast<long>(std::count(text.begin(), text.begin() + split, '\n'));
+      second_text = text.substr(split);
+      text.resize(split);
+    }
+  }
+  CsvReader reader(std::move(text), path);
+  reader.read_header();
+  Columns cols{reader.column("image"), reader.column("annotator"), reader.column("annotations"),
+               reader.header().size(), reader.find_column("human")};
 
   CsvRecord rec;
-  while (reader.next(rec)) {
-    const std::string& image = rec[c_image];
-    const std::string& annotator = rec[c_annotator];
-    if (image.empty()) throw Error("empty image name", {path, rec.line, "image"});
-    if (annotator.empty()) throw Error("empty annotator name", {path, rec.line, "annotator"});
-    // Without a `human` column the notebook treats every row as human.
-    const bool human = c_human ? parse_human(rec[*c_human], path, rec.line) : true;
-    auto [a_it, a_new] = annotator_ids.try_emplace(annotator, data.annotators.size());
-    if (a_new) {
-      data.annotators.push_back({annotator, human});
-    } else if (data.annotators[a_it->second].human != human) {
-      throw Error("annotator '" + annotator + "' is marked both human and model",
-                  {path, rec.line, "human"});
-    }
-    auto [i_it, i_new] = image_ids.try_emplace(image, image_names.size());
-    if (i_new) image_names.push_back(image);
-
-    // Parse the dict: fast path first, the full literal parser when it declines.
-    std::string_view text = rec[c_annotations];
-    if (!parse_simple_dict(text, entries)) {
-      try {
-        owned = parse_python_dict(text);
-      } catch (const Error& e) {
-        throw Error(e.message(), {path, rec.line, "annotations"});
-      }
-      entries.clear();
-      for (const auto& [k, v] : owned) entries.emplace_back(k, v);
-    }
-    if (rows.empty()) {
-      // emotion_list: the first row's keys in order, extra dimensions dropped.
-      for (const auto& [key, value] : entries) {
-        if (starts_with(key, kExtraPrefix)) continue;
-        const std::string k(key);
-        if (std::find(data.emotion_keys.begin(), data.emotion_keys.end(), k) !=
-            data.emotion_keys.end())
-          continue;
-        data.emotion_names.emplace_back(emotion_of_key(k, path, rec.line).name);
-        data.emotion_keys.push_back(k);
-      }
-      if (data.emotion_keys.empty())
-        throw Error("the first row's annotations name no emotion (the emotion list comes from it)",
-                    {path, rec.line, "annotations"});
-      for (std::size_t e = 0; e < data.emotion_keys.size(); ++e)
-        key_index.emplace(data.emotion_keys[e], static_cast<int>(e));
-    }
-    const std::size_t E = data.emotion_keys.size();
-    const bool hume = annotator.find("Hume Face*") != std::string::npos;
-    const std::size_t first = pool.size();
-    pool.resize(first + E, 0.0);  // annotations.get(emotion, 0)
-    for (const auto& [key, value] : entries) {
+  if (!reader.next(rec)) throw Error("no data rows", {path, 1, ""});
+  std::unordered_map<std::string_view, int> emotion_index;
+  {
+    // emotion_list: the first row's keys in order, extra dimensions dropped.
+    RowParser first(path, cols, emotion_index, 0);
+    for (const auto& [key, value] : first.entries_of(rec[cols.annotations], rec.line)) {
       if (starts_with(key, kExtraPrefix)) continue;
-      auto it = key_index.find(key);
-      if (it == key_index.end()) {
-        // A valid key outside the emotion list is ignored, as the notebook ignores it.
-        emotion_of_key(std::string(key), path, rec.line);
-        it = key_index.emplace(known_keys.emplace_back(key), -1).first;
-      }
-      if (!std::isfinite(value))
-        throw Error("rating of '" + std::string(key) + "' is not a finite number",
-                    {path, rec.line, "annotations"});
-      // Hume reports 0..1; the notebook rescales to 0..7 before anything else.
-      if (it->second >= 0)
-        pool[first + static_cast<std::size_t>(it->second)] = hume ? value * 7 : value;
+      const std::string k(key);
+      if (std::find(data.emotion_keys.begin(), data.emotion_keys.end(), k) !=
+          data.emotion_keys.end())
+        continue;
+      data.emotion_names.emplace_back(emotion_of_key(k, path, rec.line).name);
+      data.emotion_keys.push_back(k);
     }
-    rows.push_back({a_it->second, i_it->second, first});
+    if (data.emotion_keys.empty())
+      throw Error("the first row's annotations name no emotion (the emotion list comes from it)",
+                  {path, rec.line, "annotations"});
+    for (std::size_t e = 0; e < data.emotion_keys.size(); ++e)
+      emotion_index.emplace(data.emotion_keys[e], static_cast<int>(e));
   }
-  if (rows.empty()) throw Error("no data rows", {path, 1, ""});
+  const std::size_t E = data.emotion_keys.size();
+
+  Chunk chunks[2];
+  auto second = std::async(second_text.empty() ? std::launch::deferred : std::launch::async, [&] {
+    if (second_text.empty()) return;
+    RowParser parser(path, cols, emotion_index, E);
+    CsvReader r2(std::move(second_text), path);
+    CsvRecord rec2;
+    try {
+      while (true) {
+        try {
+          if (!r2.next(rec2)) break;
+        } catch (const Error& e) {
+          throw Error(e.message(),
+                      {path, e.context().line + second_line_offset, e.context().field});
+        }
+        parser.parse(rec2, rec2.line + second_line_offset, chunks[1]);
+      }
+    } catch (...) {
+      chunks[1].error = std::current_exception();
+    }
+  });
+  {
+    RowParser parser(path, cols, emotion_index, E);
+    try {
+      do {
+        parser.parse(rec, rec.line, chunks[0]);
+      } while (reader.next(rec));
+    } catch (...) {
+      chunks[0].error = std::current_exception();
+    }
+  }
+  second.get();
+
+  // Merge in file order: annotator and image ids by first appearance.
+  std::unordered_map<std::string, std::size_t> annotator_ids, image_ids;
+  std::vector<std::string> image_names;
+  struct Placed {
+    std::size_t annotator, image;
+    const double* values;
+  };
+  std::vector<Placed> rows;
+  for (Chunk& chunk : chunks) {
+    for (const ParsedRow& row : chunk.rows) {
+      auto [a_it, a_new] = annotator_ids.try_emplace(row.annotator, data.annotators.size());
+      if (a_new) {
+        data.annotators.push_back({row.annotator, row.human});
+      } else if (data.annotators[a_it->second].human != row.human) {
+        throw Error("annotator '" + row.annotator + "' is marked both human and model",
+                    {path, row.line, "human"});
+      }
+      auto [i_it, i_new] = image_ids.try_emplace(row.image, image_names.size());
+      if (i_new) image_names.push_back(row.image);
+      rows.push_back({a_it->second, i_it->second, chunk.pool.data() + row.first});
+    }
+    if (chunk.error) std::rethrow_exception(chunk.error);
+  }
   data.rows = rows.size();
 
   // Images in name order (the pivot table's index order).
@@ -214,13 +329,13 @@ HqData load_hq(const std::string& path) {
     data.images.push_back(image_names[order[r]]);
   }
 
-  const std::size_t E = data.num_emotions(), A = data.annotators.size(), I = data.images.size();
+  const std::size_t A = data.annotators.size(), I = data.images.size();
   data.ratings.assign(E * A * I, 0.0);
   std::vector<std::uint32_t> count(A * I, 0);
-  for (const Row& row : rows) {
+  for (const Placed& row : rows) {
     const std::size_t i = rank[row.image];
     if (count[row.annotator * I + i]++ > 0) ++data.duplicate_rows;
-    for (std::size_t e = 0; e < E; ++e) data.series(e, row.annotator)[i] += pool[row.first + e];
+    for (std::size_t e = 0; e < E; ++e) data.series(e, row.annotator)[i] += row.values[e];
   }
   // Pivot mean; cells never rated become NaN.
   for (std::size_t a = 0; a < A; ++a) {

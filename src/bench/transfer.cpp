@@ -80,7 +80,7 @@ TransferMapping load_transfer_mapping(const std::string& spec) {
     } else {
       std::vector<std::string> names;
       for (const auto& [k, v] : root.items())
-        if (is_head_map(v)) names.push_back(k);
+        if (is_head_map(v) && !ends_with(k, "_label_index")) names.push_back(k);
       if (names.size() != 1)
         throw Error(
             "the file holds several mappings; pick one with FILE:NAME (" + join(names, ", ") + ")",
@@ -92,7 +92,7 @@ TransferMapping load_transfer_mapping(const std::string& spec) {
     if (!root.contains(name) || !is_head_map(root[name])) {
       std::vector<std::string> names;
       for (const auto& [k, v] : root.items())
-        if (is_head_map(v)) names.push_back(k);
+        if (is_head_map(v) && !ends_with(k, "_label_index")) names.push_back(k);
       throw Error("no mapping named '" + name + "'; available: " + join(names, ", "),
                   {path, 0, name});
     }

@@ -41,7 +41,7 @@ int run_hq(const HqOptions& o) {
                 " files, " + std::to_string(o.names.size()) + " names)");
   if (!o.scores.empty() && o.scores.size() != 1 && o.scores.size() != o.predictions.size())
     throw Error("give --score once (for every file) or once per --predictions file");
-  auto data = bench::load_hq(o.file);
+  auto data = bench::load_hq(o.file, o.threads);
   for (std::size_t k = 0; k < o.predictions.size(); ++k) {
     bench::HqPredictions p{o.predictions[k], o.names[k], "mean_subtracted"};
     if (!o.scores.empty()) p.score = o.scores.size() == 1 ? o.scores[0] : o.scores[k];

@@ -109,7 +109,7 @@ TEST(BenchTransfer, BadInputNamesFileAndLine) {
 
   r = test::run_cli("bench transfer '" + ferd + "' --mapping '" + mappings + "'");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("ferd, affectnet"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(affectnet, ferd)"), std::string::npos) << r.err;
   r = test::run_cli("bench transfer '" + ferd + "' --mapping '" + mappings + ":nope'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no mapping named 'nope'"), std::string::npos) << r.err;
