@@ -180,10 +180,7 @@ IntervalAlphaUnits::IntervalAlphaUnits(const Matrix& data) {
     if (!std::isnan(x)) shift = std::min(shift, x);
   }
   if (!std::isfinite(shift)) shift = 0;
-  count_.assign(units, 0.0);
-  sum_.assign(units, 0.0);
-  sum_sq_.assign(units, 0.0);
-  observed_.assign(units, 0.0);
+  sums_.assign(units, UnitSums{0, 0, 0, 0});
   min_.assign(units, std::numeric_limits<double>::infinity());
   max_.assign(units, -std::numeric_limits<double>::infinity());
   std::vector<double> values;
@@ -198,70 +195,87 @@ IntervalAlphaUnits::IntervalAlphaUnits(const Matrix& data) {
     }
     const std::size_t m = values.size();
     if (m < 2) continue;  // counts only towards the value domain
-    count_[u] = static_cast<double>(m);
+    UnitSums& s = sums_[u];
+    s.count = static_cast<double>(m);
     double pair_sum = 0;  // Σ_{i<j} (x_i − x_j)², exact zero for a constant unit
     for (std::size_t i = 0; i < m; ++i) {
       const double xi = values[i] - shift;
-      sum_[u] += xi;
-      sum_sq_[u] += xi * xi;
+      s.sum += xi;
+      s.sum_sq += xi * xi;
       for (std::size_t j = i + 1; j < m; ++j) {
         const double d = values[i] - values[j];
         pair_sum += d * d;
       }
     }
-    observed_[u] = pair_sum / static_cast<double>(m - 1);
+    s.observed = pair_sum / static_cast<double>(m - 1);
   }
 }
 
 Estimate IntervalAlphaUnits::alpha() const {
-  double n = 0, t1 = 0, t2 = 0, observed = 0;
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  double pair_lo = lo, pair_hi = hi;
-  for (std::size_t u = 0; u < units(); ++u) {
-    lo = std::min(lo, min_[u]);
-    hi = std::max(hi, max_[u]);
-    if (count_[u] == 0) continue;
-    pair_lo = std::min(pair_lo, min_[u]);
-    pair_hi = std::max(pair_hi, max_[u]);
-    n += count_[u];
-    t1 += sum_[u];
-    t2 += sum_sq_[u];
-    observed += observed_[u];
-  }
-  return finish(n, t1, t2, observed, lo, hi, pair_lo, pair_hi);
+  return checked({}, true);
 }
 
 Estimate IntervalAlphaUnits::alpha(std::span<const std::int64_t> unit_indices) const {
+  // Four independent accumulator sets break the floating-point add dependency chain
+  // (the loop is latency-bound otherwise). For integer ratings every partial sum is an
+  // exact integer, so the order cannot change the result.
+  double acc[4][4] = {};
+  const UnitSums* sums = sums_.data();
+  const std::size_t size = unit_indices.size();
+  std::size_t i = 0;
+  for (; i + 4 <= size; i += 4) {
+    for (std::size_t lane = 0; lane < 4; ++lane) {
+      const UnitSums& s = sums[unit_indices[i + lane]];
+      acc[lane][0] += s.count;
+      acc[lane][1] += s.sum;
+      acc[lane][2] += s.sum_sq;
+      acc[lane][3] += s.observed;
+    }
+  }
+  for (; i < size; ++i) {
+    const UnitSums& s = sums[unit_indices[i]];
+    acc[0][0] += s.count;
+    acc[0][1] += s.sum;
+    acc[0][2] += s.sum_sq;
+    acc[0][3] += s.observed;
+  }
+  const double n = (acc[0][0] + acc[1][0]) + (acc[2][0] + acc[3][0]);
+  const double t1 = (acc[0][1] + acc[1][1]) + (acc[2][1] + acc[3][1]);
+  const double t2 = (acc[0][2] + acc[1][2]) + (acc[2][2] + acc[3][2]);
+  const double observed = (acc[0][3] + acc[1][3]) + (acc[2][3] + acc[3][3]);
+  // n·T2 − T1² = n·Σ(x − x̄)² is zero exactly when every pairable value is the same; a
+  // clearly positive value rules out all degenerate cases (two distinct values exist).
+  const double expected = n * t2 - t1 * t1;
+  if (n > 0 && expected > 1e-9 * n * t2) return finish(n, t1, t2, observed);
+  return checked(unit_indices, false);
+}
+
+Estimate IntervalAlphaUnits::checked(std::span<const std::int64_t> unit_indices,
+                                     bool all_units) const {
   double n = 0, t1 = 0, t2 = 0, observed = 0;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   double pair_lo = lo, pair_hi = hi;
-  const double* count = count_.data();
-  const double* sum = sum_.data();
-  const double* sum_sq = sum_sq_.data();
-  const double* obs = observed_.data();
-  const double* mn = min_.data();
-  const double* mx = max_.data();
-  for (const std::int64_t idx : unit_indices) {
-    const auto u = static_cast<std::size_t>(idx);
-    lo = std::min(lo, mn[u]);
-    hi = std::max(hi, mx[u]);
-    n += count[u];
-    t1 += sum[u];
-    t2 += sum_sq[u];
-    observed += obs[u];
-    if (count[u] != 0) {
-      pair_lo = std::min(pair_lo, mn[u]);
-      pair_hi = std::max(pair_hi, mx[u]);
-    }
+  const std::size_t count = all_units ? units() : unit_indices.size();
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto u = all_units ? i : static_cast<std::size_t>(unit_indices[i]);
+    lo = std::min(lo, min_[u]);
+    hi = std::max(hi, max_[u]);
+    const UnitSums& s = sums_[u];
+    if (s.count == 0) continue;
+    pair_lo = std::min(pair_lo, min_[u]);
+    pair_hi = std::max(pair_hi, max_[u]);
+    n += s.count;
+    t1 += s.sum;
+    t2 += s.sum_sq;
+    observed += s.observed;
   }
-  return finish(n, t1, t2, observed, lo, hi, pair_lo, pair_hi);
-}
-
-Estimate IntervalAlphaUnits::finish(double n, double t1, double t2, double observed, double lo,
-                                    double hi, double pair_lo, double pair_hi) {
   if (!(lo < hi)) return Estimate::rejected_because(kDomainTooSmall);
   if (n == 0) return Estimate::rejected_because(kNothingPairable);
   if (!(pair_lo < pair_hi)) return Estimate::undefined_because(kNoExpectedDisagreement);
+  return finish(n, t1, t2, observed);
+}
+
+Estimate IntervalAlphaUnits::finish(double n, double t1, double t2, double observed) {
   const double expected = n * t2 - t1 * t1;
   return Estimate::of(1.0 - (n - 1) * observed / expected);
 }

@@ -64,7 +64,7 @@ class IntervalAlphaUnits {
  public:
   explicit IntervalAlphaUnits(const Matrix& reliability_data);
 
-  std::size_t units() const { return count_.size(); }
+  std::size_t units() const { return sums_.size(); }
 
   // Alpha over all units (no resampling).
   Estimate alpha() const;
@@ -73,15 +73,22 @@ class IntervalAlphaUnits {
   Estimate alpha(std::span<const std::int64_t> unit_indices) const;
 
  private:
-  static Estimate finish(double n, double t1, double t2, double observed, double lo, double hi,
-                         double pair_lo, double pair_hi);
+  // What a resample needs from each unit, packed so one gather touches one half line.
+  struct alignas(32) UnitSums {
+    double count;     // m_u if m_u >= 2, else 0 (the unit is not pairable)
+    double sum;       // Σ (x − global min) over a pairable unit
+    double sum_sq;    // Σ (x − global min)² over a pairable unit
+    double observed;  // Σ_{i<j} (x_i − x_j)² / (m_u − 1) over a pairable unit
+  };
 
-  std::vector<double> count_;     // m_u if m_u >= 2, else 0 (the unit is not pairable)
-  std::vector<double> sum_;       // Σ (x − global min) over a pairable unit
-  std::vector<double> sum_sq_;    // Σ (x − global min)² over a pairable unit
-  std::vector<double> observed_;  // Σ_{i<j} (x_i − x_j)² / (m_u − 1) over a pairable unit
-  std::vector<double> min_;       // min over the unit's values (+inf if none)
-  std::vector<double> max_;       // max over the unit's values (−inf if none)
+  // The exact degenerate-case rules (min/max over the chosen units); only needed when
+  // the fast sums cannot rule a degenerate case out.
+  Estimate checked(std::span<const std::int64_t> unit_indices, bool all_units) const;
+  static Estimate finish(double n, double t1, double t2, double observed);
+
+  std::vector<UnitSums> sums_;
+  std::vector<double> min_;  // min over the unit's values (+inf if none)
+  std::vector<double> max_;  // max over the unit's values (−inf if none)
 };
 
 }  // namespace emonet::stats

@@ -128,6 +128,20 @@ TEST(KrippendorffAlpha, FastPathOnResampledIndicesEqualsMatrixResample) {
   EXPECT_EQ(units.alpha(lonely).status, Status::rejected);
 }
 
+TEST(KrippendorffAlpha, FastPathResamplesKeepThePackagesDegenerateRules) {
+  // Unit 2 holds a single 2: it widens the value domain but is not pairable.
+  const Matrix d = Matrix::from_rows({{1, 1, 2, 0}, {1, 1, M, 3}});
+  const IntervalAlphaUnits units(d);
+  const std::vector<std::int64_t> same_values = {0, 1, 0};
+  EXPECT_EQ(units.alpha(same_values).status, Status::rejected);  // domain {1}
+  const std::vector<std::int64_t> identical_pairs = {0, 1, 2};
+  EXPECT_EQ(units.alpha(identical_pairs).status, Status::undefined);  // domain {1, 2}, 0/0
+  EXPECT_EQ(krippendorff_alpha(d.select_columns(identical_pairs)).status, Status::undefined);
+  const std::vector<std::int64_t> mixed = {0, 3, 3, 2};
+  EXPECT_TRUE(near_double(units.alpha(mixed).value,
+                          krippendorff_alpha(d.select_columns(mixed)).value, 1e-15));
+}
+
 TEST(KrippendorffAlpha, ValueDomainMustCoverTheData) {
   const std::vector<double> domain = {1, 2, 3};
   EXPECT_THROW(krippendorff_alpha(k2011_4x12(), AlphaLevel::nominal, domain), Error);
