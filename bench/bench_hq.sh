@@ -31,7 +31,7 @@ trap 'rm -rf "$out"' EXIT
 # Wall time and CPU time (user + system) of one command; CPU time is what a busy shared
 # machine distorts least.
 timed() {
-  /usr/bin/time -f "%e %U %S" -o "$out/time" "$@"
+  /usr/bin/time -f "%e %U %S" -o "$out/time" "$@" >"$out/stdout"
   read -r wall user sys <"$out/time"
   echo "$wall $(echo "$user + $sys" | bc -l)"
 }
