@@ -19,6 +19,20 @@ namespace emonet {
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(std::string("cannot open file: ") + std::strerror(errno), {path, 0, ""});
+  // Size first and read once: growing a string through a stream costs ~30% extra on the
+  // 90 MB hq.csv. Files whose size is not known up front (pipes) fall back to the stream.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size >= 0) {
+    in.seekg(0, std::ios::beg);
+    std::string out(static_cast<std::size_t>(size), '\0');
+    in.read(out.data(), size);
+    if (in.gcount() == size) return out;
+    in.clear();
+    in.seekg(0, std::ios::beg);
+  } else {
+    in.clear();
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw Error("read error", {path, 0, ""});
