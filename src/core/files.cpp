@@ -23,7 +23,7 @@ std::string read_file(const std::string& path) {
   // 90 MB hq.csv. Files whose size is not known up front (pipes) fall back to the stream.
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
-  if (size >= 0) {
+  if (size > 0) {
     in.seekg(0, std::ios::beg);
     std::string out(static_cast<std::size_t>(size), '\0');
     in.read(out.data(), size);
