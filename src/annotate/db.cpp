@@ -35,15 +35,19 @@ void Database::exec_script(const std::string& sql) {
 }
 
 Database::Lease Database::acquire() {
+  return Lease(this, take_connection());
+}
+
+std::unique_ptr<Connection> Database::take_connection() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(conn));
+      return conn;
     }
   }
-  return Lease(this, connect());
+  return connect();
 }
 
 void Database::release(std::unique_ptr<Connection> conn) {
@@ -78,30 +82,42 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
 }
 
 void Database::commit_group(const std::vector<GroupJob*>& batch) {
-  auto lease = acquire();
+  // Never throws: the leader must always hand leadership back (see run_grouped).
+  std::optional<Lease> lease;
+  try {
+    lease.emplace(this, take_connection());
+  } catch (...) {
+    for (GroupJob* j : batch) j->error = std::current_exception();
+    return;
+  }
   for (int attempt = 0;; ++attempt) {
     try {
-      lease->begin(true);
+      Connection& conn = **lease;
+      conn.begin(true);
       for (GroupJob* j : batch) {
         j->error = nullptr;
-        lease->exec_script("SAVEPOINT grouped_job");
+        conn.exec_script("SAVEPOINT grouped_job");
         try {
-          (*j->fn)(*lease);
-          lease->exec_script("RELEASE grouped_job");
+          (*j->fn)(conn);
+          conn.exec_script("RELEASE grouped_job");
         } catch (...) {
           j->error = std::current_exception();
-          lease->exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
+          conn.exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
         }
       }
-      lease->commit();
+      conn.commit();
       return;
     } catch (const std::exception& e) {
-      lease->rollback();
-      if (attempt < 50 && lease->retryable(e)) {
+      (*lease)->rollback();
+      if (attempt < 50 && (*lease)->retryable(e)) {
         backoff(attempt);
         continue;
       }
       // The shared commit failed: nothing of this batch is acknowledged.
+      for (GroupJob* j : batch) j->error = std::current_exception();
+      return;
+    } catch (...) {
+      (*lease)->rollback();
       for (GroupJob* j : batch) j->error = std::current_exception();
       return;
     }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,19 @@
 namespace emonet::annotate {
 
 enum class Dialect { sqlite, postgres };
+
+// A failure of the database itself, not of the request: `transient` ones (SQLite still
+// busy after its timeout) may succeed on retry; the server answers 503 with Retry-After
+// for those and 500 for the rest.
+class DatabaseError : public std::runtime_error {
+ public:
+  DatabaseError(const std::string& what, bool transient)
+      : std::runtime_error(what), transient_(transient) {}
+  bool transient() const { return transient_; }
+
+ private:
+  bool transient_;
+};
 
 struct Statement {
   const char* name;              // unique; the prepared-statement cache key
@@ -149,6 +163,7 @@ class Database {
     Connection& operator*() { return *conn; }
   };
   Lease acquire();
+  std::unique_ptr<Connection> take_connection();
   void release(std::unique_ptr<Connection> conn);
   static void backoff(int attempt);
 

@@ -11,6 +11,7 @@
 
 #include "annotate/agreement.h"
 #include "annotate/auth.h"
+#include "annotate/db.h"
 #include "annotate/exchange.h"
 #include "annotate/pages.h"
 #include "annotate/projects.h"
@@ -47,6 +48,15 @@ Handler guarded(Handler fn) {
       fn(req, res);
     } catch (const HttpError& e) {
       reply_error(res, e.status(), e.message(), e.context().field);
+    } catch (const DatabaseError& e) {
+      std::cerr << "emonet annotate: database error on " << req.method << " " << req.path << ": "
+                << e.what() << "\n";
+      if (e.transient()) {
+        res.set_header("Retry-After", "1");
+        reply_error(res, 503, "the database is busy; retry");
+      } else {
+        reply_error(res, 500, "internal error");
+      }
     } catch (const Error& e) {
       reply_error(res, 400, e.message(), e.context().field);
     } catch (const std::exception& e) {

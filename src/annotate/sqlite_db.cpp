@@ -11,9 +11,11 @@
 namespace emonet::annotate {
 namespace {
 
-class SqliteError : public Error {
+class SqliteError : public DatabaseError {
  public:
-  SqliteError(const std::string& message, int code) : Error(message), code_(code) {}
+  SqliteError(const std::string& message, int code)
+      : DatabaseError(message, (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED),
+        code_(code) {}
   int code() const { return code_; }
 
  private:

@@ -1,6 +1,8 @@
 // Store implementation: every public method is one transaction (see store.h).
 #include "annotate/store.h"
 
+#include <algorithm>
+#include <chrono>
 #include <random>
 
 #include "annotate/context.h"
@@ -115,13 +117,12 @@ const Statement kCloseProject{"close_project",
 const Statement kAnswered{"answered",
                           "SELECT count(*) FROM assignments WHERE user_id = $1 AND "
                           "project_id = $2 AND state = 'done'"};
-// Open items minus the open items this user already answered (two index range counts
-// instead of a NOT EXISTS per item).
-const Statement kOpenForMe{
-    "open_for_me",
-    "SELECT (SELECT count(*) FROM items i WHERE i.project_id = $1 AND i.is_open = 1) - "
-    "(SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id WHERE "
-    "a.user_id = $2 AND a.project_id = $1 AND a.state = 'done' AND i.is_open = 1)"};
+const Statement kOpenItems{"open_items",
+                           "SELECT count(*) FROM items WHERE project_id = $1 AND is_open = 1"};
+const Statement kMyOpenDone{
+    "my_open_done",
+    "SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id WHERE "
+    "a.user_id = $2 AND a.project_id = $1 AND a.state = 'done' AND i.is_open = 1"};
 const Statement kItemCount{"item_count", "SELECT item_count FROM projects WHERE id = $1"};
 const Statement kSetItemCount{"set_item_count",
                               "UPDATE projects SET item_count = $2 WHERE id = $1"};
@@ -415,10 +416,27 @@ Progress Store::progress(std::int64_t user_id, std::int64_t project_id, std::int
   return db_->transact(false, [&](Connection& c) {
     Progress pr;
     pr.answered = c.exec(kAnswered, {p(user_id), p(project_id)}).at(0).i64(0);
-    pr.open_for_me = c.exec(kOpenForMe, {p(project_id), p(user_id)}).at(0).i64(0);
+    pr.open_for_me = std::max<std::int64_t>(
+        0,
+        open_items(c, project_id) - c.exec(kMyOpenDone, {p(project_id), p(user_id)}).at(0).i64(0));
     pr.items = c.exec(kItemCount, {p(project_id)}).at(0).i64(0);
     return pr;
   });
+}
+
+std::int64_t Store::open_items(Connection& c, std::int64_t project_id) {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  {
+    std::lock_guard<std::mutex> lock(open_mutex_);
+    auto it = open_cache_.find(project_id);
+    if (it != open_cache_.end() && now - it->second.second < 1000) return it->second.first;
+  }
+  const std::int64_t n = c.exec(kOpenItems, {p(project_id)}).at(0).i64(0);
+  std::lock_guard<std::mutex> lock(open_mutex_);
+  open_cache_[project_id] = {n, now};
+  return n;
 }
 
 bool Store::assigned(std::int64_t user_id, std::int64_t item_id) {

@@ -121,7 +121,10 @@ TEST(Durability, EveryAcknowledgedVoteSurvivesSigkill) {
     });
   }
   // Kill while the burst is in full swing.
-  while (acked < 150) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (acked < 150 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   server->kill_hard();
   stop = true;
   for (auto& t : threads) t.join();
