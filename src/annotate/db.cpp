@@ -1,0 +1,135 @@
+// Connection pool, retry loop and row accessors shared by both engines.
+#include "annotate/db.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "emonet/error.h"
+#include "emonet/strings.h"
+
+namespace emonet::annotate {
+
+const std::string& Row::str(std::size_t i) const {
+  static const std::string empty;
+  const auto& c = cells.at(i);
+  return c ? *c : empty;
+}
+
+std::int64_t Row::i64(std::size_t i) const {
+  const auto& c = cells.at(i);
+  if (!c || c->empty()) return 0;
+  return parse_int(*c, "database column");
+}
+
+std::unique_ptr<Database> Database::open(const std::string& url, int pool_size) {
+  if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
+    return open_postgres(url, pool_size);
+  }
+  return open_sqlite(url, pool_size);
+}
+
+void Database::exec_script(const std::string& sql) {
+  auto lease = acquire();
+  lease->exec_script(sql);
+}
+
+Database::Lease Database::acquire() {
+  return Lease(this, take_connection());
+}
+
+std::unique_ptr<Connection> Database::take_connection() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+  }
+  return connect();
+}
+
+void Database::release(std::unique_ptr<Connection> conn) {
+  if (!conn) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (static_cast<int>(idle_.size()) < pool_size_) idle_.push_back(std::move(conn));
+}
+
+void Database::run_grouped(const std::function<void(Connection&)>& fn) {
+  GroupJob job;
+  job.fn = &fn;
+  std::unique_lock<std::mutex> lock(group_mutex_);
+  group_queue_.push_back(&job);
+  while (!job.done) {
+    if (group_leader_active_) {
+      group_cv_.wait(lock);
+      continue;
+    }
+    // Become the leader: commit everything queued so far (ours included) in one go;
+    // callers arriving meanwhile queue up for the next batch.
+    group_leader_active_ = true;
+    std::vector<GroupJob*> batch;
+    batch.swap(group_queue_);
+    lock.unlock();
+    commit_group(batch);
+    lock.lock();
+    for (GroupJob* j : batch) j->done = true;
+    group_leader_active_ = false;
+    group_cv_.notify_all();
+  }
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+void Database::commit_group(const std::vector<GroupJob*>& batch) {
+  // Never throws: the leader must always hand leadership back (see run_grouped).
+  std::optional<Lease> lease;
+  try {
+    lease.emplace(this, take_connection());
+  } catch (...) {
+    for (GroupJob* j : batch) j->error = std::current_exception();
+    return;
+  }
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Connection& conn = **lease;
+      conn.begin(true);
+      for (GroupJob* j : batch) {
+        j->error = nullptr;
+        conn.exec_script("SAVEPOINT grouped_job");
+        try {
+          (*j->fn)(conn);
+          conn.exec_script("RELEASE grouped_job");
+        } catch (...) {
+          j->error = std::current_exception();
+          conn.exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
+        }
+      }
+      conn.commit();
+      return;
+    } catch (const std::exception& e) {
+      (*lease)->rollback();
+      if (attempt < 50 && (*lease)->retryable(e)) {
+        backoff(attempt);
+        continue;
+      }
+      // The shared commit failed: nothing of this batch is acknowledged.
+      for (GroupJob* j : batch) j->error = std::current_exception();
+      return;
+    } catch (...) {
+      (*lease)->rollback();
+      for (GroupJob* j : batch) j->error = std::current_exception();
+      return;
+    }
+  }
+}
+
+void Database::backoff(int attempt) {
+  // Jittered exponential backoff so that conflicting writers do not collide again.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const int cap = 1 << std::min(attempt, 6);
+  std::uniform_int_distribution<int> dist(0, cap);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1 + dist(rng)));
+}
+
+}  // namespace emonet::annotate
