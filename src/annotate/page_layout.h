@@ -7,7 +7,6 @@
 
 #include <httplib.h>
 
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,8 +16,6 @@
 #include "annotate/types.h"
 
 namespace emonet::annotate {
-
-class AppContext;
 
 struct PageSpec {
   std::string title;
@@ -42,19 +39,6 @@ std::string asset_url(std::string_view name);
 // Sends an HTML page with the UI's security headers (CSP without inline script, no
 // framing, no sniffing, no caching of personal pages).
 void send_html(httplib::Response& res, const std::string& html, int status = 200);
-
-// An error page ("Error 403" + message) with the given status.
-void send_error_page(httplib::Response& res, const std::optional<Session>& session, int status,
-                     const std::string& message);
-
-// A page handler for signed-in users.
-using PageHandler =
-    std::function<void(const httplib::Request&, httplib::Response&, const Session&)>;
-
-// Wraps a page handler: no session → redirect to /login?next=<path>; a non-admin on an
-// admin page → 403 page; HttpError → error page with its status; anything else → 500
-// page without internals.
-httplib::Server::Handler signed_in(AppContext& ctx, bool admin_only, PageHandler handler);
 
 // Adds the static-asset route GET /static/<name>.
 void register_static_assets(httplib::Server& server);

@@ -11,6 +11,7 @@
 
 #include "annotate/context.h"
 #include "annotate/html.h"
+#include "annotate/page_guard.h"
 #include "annotate/page_layout.h"
 #include "annotate/pages_admin.h"
 #include "annotate/pages_forms.h"

@@ -4,6 +4,7 @@
 
 #include "annotate/context.h"
 #include "annotate/html.h"
+#include "annotate/page_guard.h"
 #include "annotate/page_layout.h"
 
 namespace emonet::annotate {

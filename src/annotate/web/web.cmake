@@ -23,8 +23,13 @@ add_dependencies(emonet emonet_web_assets)
 
 target_sources(emonet PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../html.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../page_guard.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../page_layout.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../pages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../pages_admin.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../pages_forms.cpp
   ${EMONET_WEB_ASSETS_CPP})
+# Debian's cpp-httplib is a compiled library (pkg-config only); the pages call it directly.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(EMONET_WEB_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+target_link_libraries(emonet PUBLIC PkgConfig::EMONET_WEB_HTTPLIB)
