@@ -45,6 +45,9 @@ std::int64_t system_now_ms();
 
 inline constexpr const char* kSessionCookie = "emonet_session";
 
+// The raw token of the request's session cookie ("" if none).
+std::string session_token(const httplib::Request& req);
+
 class AppContext {
  public:
   AppContext(Store& store, ServerOptions options, Clock clock = system_now_ms);
@@ -59,6 +62,11 @@ class AppContext {
 
   // The session of the request's `emonet_session` cookie, if it is valid and unexpired.
   std::optional<Session> session(const httplib::Request& req);
+  // Whether the request carries the session's CSRF token (header X-CSRF-Token, or form
+  // field csrf_token). The server checks the header for every state-changing request
+  // before routing; a handler of a form POST must call this itself, because the form
+  // body is read only after routing.
+  bool csrf_ok(const httplib::Request& req, const Session& session);
 
   // GET /api/projects for `user`.
   nlohmann::json projects_json(const User& user);

@@ -29,7 +29,4 @@ target_sources(emonet PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../pages_admin.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../pages_forms.cpp
   ${EMONET_WEB_ASSETS_CPP})
-# Debian's cpp-httplib is a compiled library (pkg-config only); the pages call it directly.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(EMONET_WEB_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
-target_link_libraries(emonet PUBLIC PkgConfig::EMONET_WEB_HTTPLIB)
+# cpp-httplib is linked by src/annotate/CMakeLists.txt (pkg-config cpp-httplib).

@@ -1,0 +1,63 @@
+// Connection pool, retry loop and row accessors shared by both engines.
+#include "annotate/db.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "emonet/error.h"
+#include "emonet/strings.h"
+
+namespace emonet::annotate {
+
+const std::string& Row::str(std::size_t i) const {
+  static const std::string empty;
+  const auto& c = cells.at(i);
+  return c ? *c : empty;
+}
+
+std::int64_t Row::i64(std::size_t i) const {
+  const auto& c = cells.at(i);
+  if (!c || c->empty()) return 0;
+  return parse_int(*c, "database column");
+}
+
+std::unique_ptr<Database> Database::open(const std::string& url, int pool_size) {
+  if (starts_with(url, "postgresql://") || starts_with(url, "postgres://")) {
+    return open_postgres(url, pool_size);
+  }
+  return open_sqlite(url, pool_size);
+}
+
+void Database::exec_script(const std::string& sql) {
+  auto lease = acquire();
+  lease->exec_script(sql);
+}
+
+Database::Lease Database::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+  }
+  return Lease(this, connect());
+}
+
+void Database::release(std::unique_ptr<Connection> conn) {
+  if (!conn) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (static_cast<int>(idle_.size()) < pool_size_) idle_.push_back(std::move(conn));
+}
+
+void Database::backoff(int attempt) {
+  // Jittered exponential backoff so that conflicting writers do not collide again.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const int cap = 1 << std::min(attempt, 6);
+  std::uniform_int_distribution<int> dist(0, cap);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1 + dist(rng)));
+}
+
+}  // namespace emonet::annotate

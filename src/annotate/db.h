@@ -1,0 +1,146 @@
+// A small SQL layer under the annotation store: one statement text, two engines.
+//
+// Statements are written once with PostgreSQL placeholders ($1, $2, ...) and an optional
+// PostgreSQL-only variant; the SQLite driver rewrites $N to ?N. Every statement is
+// prepared (and cached per connection) and every value is bound as a parameter: no SQL
+// text is ever built from user input.
+//
+// A Database owns a pool of connections. Database::transact() borrows one, runs the
+// callback inside a transaction (SQLite: BEGIN IMMEDIATE for writes, so writers are
+// serialised; PostgreSQL: READ COMMITTED plus explicit row locks), commits, and retries
+// the whole callback when the engine reports a transient conflict (SQLITE_BUSY,
+// serialization failure, deadlock). The callback must therefore have no side effects
+// outside the database. Thread-safe; a Connection is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace emonet::annotate {
+
+enum class Dialect { sqlite, postgres };
+
+struct Statement {
+  const char* name;              // unique; the prepared-statement cache key
+  const char* sql;               // both engines, $N placeholders
+  const char* pg_sql = nullptr;  // PostgreSQL variant (row locks), if different
+};
+
+// A bound parameter: NULL, text or a 64-bit integer.
+struct Param {
+  enum class Kind { null, text, integer } kind = Kind::null;
+  std::string text;
+  std::int64_t integer = 0;
+};
+inline Param p(std::int64_t v) {
+  return {Param::Kind::integer, {}, v};
+}
+inline Param p(int v) {
+  return p(static_cast<std::int64_t>(v));
+}
+inline Param p(const std::string& v) {
+  return {Param::Kind::text, v, 0};
+}
+inline Param p(const char* v) {
+  return {Param::Kind::text, v, 0};
+}
+inline Param p_null() {
+  return {};
+}
+
+struct Row {
+  std::vector<std::optional<std::string>> cells;
+  bool null(std::size_t i) const { return !cells.at(i).has_value(); }
+  const std::string& str(std::size_t i) const;  // "" for NULL
+  std::int64_t i64(std::size_t i) const;        // 0 for NULL
+};
+using Rows = std::vector<Row>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void begin(bool write) = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+  virtual Rows exec(const Statement& st, const std::vector<Param>& params) = 0;
+  // Runs schema text (several statements, no parameters) outside any transaction.
+  virtual void exec_script(const std::string& sql) = 0;
+  // Whether `e` (thrown by this connection) is a transient conflict worth a retry.
+  virtual bool retryable(const std::exception& e) const = 0;
+};
+
+class Database {
+ public:
+  // "postgresql://..." or "postgres://..." → PostgreSQL, anything else is a SQLite path.
+  static std::unique_ptr<Database> open(const std::string& url, int pool_size = 8);
+  virtual ~Database() = default;
+
+  Dialect dialect() const { return dialect_; }
+  const std::string& url() const { return url_; }
+
+  // Runs fn(conn) in a transaction, retrying on transient conflicts; returns its result.
+  template <typename F>
+  auto transact(bool write, F&& fn) {
+    auto lease = acquire();
+    for (int attempt = 0;; ++attempt) {
+      lease->begin(write);
+      try {
+        if constexpr (std::is_void_v<decltype(fn(*lease))>) {
+          fn(*lease);
+          lease->commit();
+          return;
+        } else {
+          auto result = fn(*lease);
+          lease->commit();
+          return result;
+        }
+      } catch (const std::exception& e) {
+        lease->rollback();
+        if (attempt < 50 && lease->retryable(e)) {
+          backoff(attempt);
+          continue;
+        }
+        throw;
+      }
+    }
+  }
+
+  // Runs the schema script on one connection.
+  void exec_script(const std::string& sql);
+
+ protected:
+  Database(Dialect dialect, std::string url, int pool_size)
+      : dialect_(dialect), url_(std::move(url)), pool_size_(pool_size) {}
+  virtual std::unique_ptr<Connection> connect() = 0;
+
+ private:
+  struct Lease {
+    Database* db;
+    std::unique_ptr<Connection> conn;
+    Lease(Database* d, std::unique_ptr<Connection> c) : db(d), conn(std::move(c)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { db->release(std::move(conn)); }
+    Connection* operator->() { return conn.get(); }
+    Connection& operator*() { return *conn; }
+  };
+  Lease acquire();
+  void release(std::unique_ptr<Connection> conn);
+  static void backoff(int attempt);
+
+  Dialect dialect_;
+  std::string url_;
+  int pool_size_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+std::unique_ptr<Database> open_sqlite(const std::string& path, int pool_size);
+std::unique_ptr<Database> open_postgres(const std::string& url, int pool_size);
+
+}  // namespace emonet::annotate
