@@ -38,6 +38,10 @@
     }
   }
 
+  // 409 (lease lost to another expert / item already final) and 403 (no longer assigned):
+  // the answer cannot be stored, the item must be skipped.
+  const leaseLost = (error) => error instanceof HttpError && (error.status === 409 || error.status === 403);
+
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   // fetch() with JSON in and out. Network failures, 5xx and 429 are retried with
@@ -235,6 +239,8 @@
         const first = panel.querySelector('input[type=range]');
         first.focus();
         first.scrollIntoView({ block: 'nearest' });
+      } else if (!open && panel.contains(document.activeElement)) {
+        button.focus();  // never leave focus inside a hidden panel
       }
     }
     function resetForm(values) {
@@ -331,7 +337,14 @@
         await showCursor();
       } catch (error) {
         busy = false;
-        setError('Not saved: ' + error.message);
+        if (leaseLost(error) && cursor === history.length) {
+          queue.drop(item.item_id);
+          setStatus('This image was reassigned while you were away; here is the next one.');
+          await showCursor();
+        } else {
+          pendingKey = null;  // the server refused it, so a corrected answer gets a new key
+          setError('Not saved: ' + error.message);
+        }
       }
       updateNav();
     }
@@ -467,7 +480,14 @@
         await showNext();
       } catch (error) {
         busy = false;
-        setError('Not saved: ' + error.message);
+        if (leaseLost(error)) {
+          queue.drop(item.item_id);
+          setStatus('That item was reassigned while you were away; here is the next one.');
+          await showNext();
+        } else {
+          pendingKey = null;  // the server refused it, so a corrected answer gets a new key
+          setError('Not saved: ' + error.message);
+        }
       } finally {
         pressed.removeAttribute('aria-busy');
       }
@@ -538,7 +558,14 @@
         await showNext();
       } catch (error) {
         busy = false;
-        setError('Not saved: ' + error.message);
+        if (leaseLost(error)) {
+          queue.drop(item.item_id);
+          setStatus('That item was reassigned while you were away; here is the next one.');
+          await showNext();
+        } else {
+          pendingKey = null;  // the server refused it, so a corrected answer gets a new key
+          setError('Not saved: ' + error.message);
+        }
       }
     }
     $('pick-left').addEventListener('click', () => pick('left'));
