@@ -14,9 +14,11 @@
 //   random.h          SeedSequence, Pcg64, Generator = np.random.default_rng
 //   bootstrap.h       percentile CIs with the notebooks' resampling order
 //   rating_files.h    CSV input for `emonet stats kappa|alpha`
+//   agreement_report.h  one coefficient + bootstrap CI for a file (text / JSON)
 // Thread safety: every free function is pure; Generator is per-thread; see each header.
 #pragma once
 
+#include "emonet/stats/agreement_report.h"
 #include "emonet/stats/alpha.h"
 #include "emonet/stats/binary_metrics.h"
 #include "emonet/stats/bootstrap.h"

@@ -1,0 +1,288 @@
+// The store's assignment and voting rules, run against SQLite (unit_annotate) and, compiled
+// with EMONET_TEST_POSTGRES, against a throwaway PostgreSQL cluster.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "annotate/context.h"
+#include "annotate/exchange.h"
+#include "annotate/projects.h"
+#include "annotate/protocol.h"
+#include "annotate/store.h"
+#include "emonet/csv.h"
+#include "emonet/pydict.h"
+#include "emonet/taxonomy.h"
+#include "integration/annotate/annotate_support.h"
+
+namespace emonet::annotate {
+namespace {
+
+using nlohmann::json;
+using test::FakeClock;
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    url_ = GetParam() == "postgres" ? test::PgCluster::instance().create_database()
+                                    : tmp_.file("annotate.sqlite");
+    store_ = std::make_unique<Store>(Database::open(url_, 4));
+    test::write_images(tmp_.path() / "img", 6);
+  }
+  std::int64_t now() const { return clock_.now->load(); }
+
+  User user(const std::string& name) { return store_->create_user(name, "!", Role::expert, now()); }
+  Project intensity(int overlap, std::int64_t lease_seconds = 60) {
+    ProjectSpec spec;
+    spec.name = "hq-" + std::to_string(++projects_);
+    spec.overlap = overlap;
+    spec.lease_seconds = lease_seconds;
+    ProjectSource src;
+    src.images_dir = (tmp_.path() / "img").string();
+    return store_->create_project(spec, build_items(spec, src), now());
+  }
+  Project binary(const std::string& manifest_text) {
+    const std::string manifest = tmp_.file("img/manifest" + std::to_string(projects_) + ".csv");
+    std::ofstream(manifest) << manifest_text;
+    ProjectSpec spec;
+    spec.name = "bin-" + std::to_string(++projects_);
+    spec.protocol = Protocol::binary;
+    spec.lease_seconds = 60;
+    ProjectSource src;
+    src.manifest = manifest;
+    return store_->create_project(spec, build_items(spec, src), now());
+  }
+  std::vector<std::int64_t> next_ids(const User& u, const Project& p, int count = 1) {
+    std::vector<std::int64_t> ids;
+    for (const auto& l : store_->next_items(u.id, p, count, now())) ids.push_back(l.item.id);
+    return ids;
+  }
+  SubmitResult submit(const User& u, const Project& p, std::int64_t item, const json& body,
+                      const std::string& key) {
+    auto check = [&](const Item& it, bool swap) { return check_answer(p, it, swap, body); };
+    return store_->submit(u, p, item, key, check, 1234, now());
+  }
+  static json rating(const std::string& emotion, int value) {
+    return {{"ratings", {{emotion, value}}}, {"no_emotion", false}};
+  }
+  int status_of(const std::function<void()>& fn) {
+    try {
+      fn();
+    } catch (const HttpError& e) {
+      return e.status();
+    }
+    return 200;
+  }
+
+  test::TempDir tmp_;
+  FakeClock clock_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+  int projects_ = 0;
+};
+
+TEST_P(StoreTest, OverlapHandsEachItemToKExpertsAndNeverTwiceToOne) {
+  const Project p = intensity(/*overlap=*/2);
+  ASSERT_EQ(p.item_count, 6);
+  User a = user("a"), b = user("b"), c = user("c");
+  EXPECT_EQ(next_ids(a, p, 5).size(), 5u);
+  EXPECT_EQ(next_ids(b, p, 5).size(), 5u);
+  // Items 1..5 have two live leases: c only gets the sixth.
+  auto c_ids = next_ids(c, p, 5);
+  ASSERT_EQ(c_ids.size(), 1u);
+  // a answers everything it holds; it is never offered those items again.
+  for (auto id : next_ids(a, p, 5))
+    submit(a, p, id, rating("Anger", 3), "key-a-" + std::to_string(id));
+  auto again = next_ids(a, p, 5);
+  ASSERT_EQ(again.size(), 1u);  // only the sixth item, which c and nobody else holds
+  EXPECT_EQ(again[0], c_ids[0]);
+  EXPECT_EQ(store_->progress(a.id, p.id, now()).answered, 5);
+}
+
+TEST_P(StoreTest, ResumeReturnsTheSameLease) {
+  const Project p = intensity(1);
+  User a = user("a");
+  auto first = next_ids(a, p);
+  auto second = next_ids(a, p);
+  EXPECT_EQ(first, second);
+}
+
+TEST_P(StoreTest, ExpiredLeaseReturnsTheItemToThePool) {
+  const Project p = intensity(1, /*lease_seconds=*/30);
+  User a = user("a"), b = user("b");
+  auto a_ids = next_ids(a, p, 6);
+  ASSERT_EQ(a_ids.size(), 6u);
+  EXPECT_TRUE(next_ids(b, p).empty());
+  clock_.advance_s(31);
+  auto b_ids = next_ids(b, p);
+  ASSERT_EQ(b_ids.size(), 1u);
+  EXPECT_EQ(b_ids[0], a_ids[0]);
+  // a's lease on it expired and b holds it now: a's late vote is refused...
+  EXPECT_EQ(status_of([&] { submit(a, p, a_ids[0], rating("Fear", 2), "late-a-0001"); }), 409);
+  // ...but a late vote on an item nobody took still counts.
+  EXPECT_EQ(submit(a, p, a_ids[1], rating("Fear", 2), "late-a-0002").duplicate, false);
+}
+
+TEST_P(StoreTest, BinaryVotesAreSequentialAndANoEndsTheItem) {
+  const Project p = binary(
+      "image,emotion,contrast_emotion\nimg_0000.png,Anger,Contentment\n"
+      "img_0001.png,Fear,Pleasure/Ecstasy\n");
+  ASSERT_EQ(p.item_count, 4);  // target + contrast per image
+  User a = user("a"), b = user("b"), c = user("c"), d = user("d");
+  const auto items = store_->items(p.id, 0, 10);
+  const auto target0 = items[0].id, contrast0 = items[1].id, target1 = items[2].id;
+  EXPECT_EQ(items[0].role, "target");
+  EXPECT_EQ(items[1].role, "contrast");
+
+  // a takes all four; nobody else may hold them at the same time (one vote at a time).
+  ASSERT_EQ(next_ids(a, p, 4).size(), 4u);
+  EXPECT_TRUE(next_ids(b, p, 4).empty());
+  submit(a, p, target0, {{"value", true}}, "a-target0");
+  submit(a, p, contrast0, {{"value", false}}, "a-contr0");
+  submit(a, p, target1, {{"value", false}}, "a-target1");
+  // target0 (Yes) goes to a different expert; target1 (No) and contrast0 are finished.
+  auto b_ids = next_ids(b, p, 4);
+  ASSERT_EQ(b_ids.size(), 1u);
+  EXPECT_EQ(b_ids[0], target0);
+  EXPECT_TRUE(next_ids(a, p, 4).size() == 1u);  // a still holds the 4th item only
+  submit(b, p, target0, {{"value", true}}, "b-target0");
+  auto c_ids = next_ids(c, p, 4);
+  ASSERT_FALSE(c_ids.empty());
+  EXPECT_EQ(c_ids[0], target0);
+  submit(c, p, target0, {{"value", false}}, "c-target0");
+  // Three votes: closed, even though one was a No.
+  for (auto id : next_ids(d, p, 4)) EXPECT_NE(id, target0);
+  auto item = store_->item(p.id, target0);
+  EXPECT_EQ(item->votes, 3);
+  EXPECT_FALSE(item->open);
+  EXPECT_FALSE(store_->item(p.id, target1)->open);
+  EXPECT_EQ(store_->item(p.id, target1)->votes, 1);
+}
+
+TEST_P(StoreTest, SubmissionsAreIdempotentAndEditsKeepHistory) {
+  const Project p = intensity(1);
+  User a = user("a");
+  auto id = next_ids(a, p).at(0);
+  auto first = submit(a, p, id, rating("Anger", 3), "idem-key-1");
+  auto again = submit(a, p, id, rating("Anger", 3), "idem-key-1");
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.event_id, first.event_id);
+  EXPECT_EQ(status_of([&] { submit(a, p, id, rating("Anger", 4), "idem-key-1"); }), 409);
+  auto edit = submit(a, p, id, rating("Anger", 5), "idem-key-2");
+  EXPECT_TRUE(edit.edit);
+  EXPECT_EQ(store_->events(p.id).size(), 2u);
+  auto latest = store_->latest_answers(p.id);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(intensity_ratings(latest[0].answer)[lookup("Anger").index], 5);
+  EXPECT_EQ(store_->item(p.id, id)->votes, 1);  // an edit is not a second vote
+}
+
+TEST_P(StoreTest, BinaryAnswersAreFinal) {
+  const Project p = binary("image,emotion\nimg_0000.png,Awe\n");
+  User a = user("a");
+  auto id = next_ids(a, p).at(0);
+  submit(a, p, id, {{"value", true}}, "final-0001");
+  EXPECT_TRUE(submit(a, p, id, {{"value", true}}, "final-0002").duplicate);
+  EXPECT_EQ(status_of([&] { submit(a, p, id, {{"value", false}}, "final-0003"); }), 409);
+}
+
+TEST_P(StoreTest, UnassignedItemsCannotBeAnswered) {
+  const Project p = intensity(1);
+  User a = user("a"), b = user("b");
+  auto id = next_ids(a, p).at(0);
+  EXPECT_EQ(status_of([&] { submit(b, p, id, rating("Anger", 1), "not-mine-01"); }), 403);
+  EXPECT_FALSE(store_->assigned(b.id, id));
+  EXPECT_TRUE(store_->assigned(a.id, id));
+}
+
+TEST_P(StoreTest, IntensityFormRules) {
+  const Project p = intensity(1);
+  User a = user("a");
+  auto id = next_ids(a, p).at(0);
+  EXPECT_EQ(status_of([&] { submit(a, p, id, {{"ratings", json::object()}}, "zero-form1"); }), 422);
+  EXPECT_EQ(status_of([&] {
+              submit(a, p, id, {{"ratings", {{"Anger", 1}}}, {"no_emotion", true}}, "zero-form2");
+            }),
+            422);
+  EXPECT_EQ(status_of([&] { submit(a, p, id, rating("Anger", 8), "zero-form3"); }), 400);
+  EXPECT_EQ(status_of([&] {
+              submit(a, p, id, rating("Anger'; DROP TABLE events; --", 1), "zero-form4");
+            }),
+            400);
+  EXPECT_EQ(status_of([&] { submit(a, p, id, {{"no_emotion", true}}, "zero-form5"); }), 200);
+}
+
+TEST_P(StoreTest, SqlMetacharactersAreJustData) {
+  const std::string evil = "Robert'); DROP TABLE users; -- \"%_\\";
+  User u = store_->create_user(evil, "!", Role::expert, now());
+  auto found = store_->find_user(evil);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->first.id, u.id);
+  EXPECT_EQ(found->first.name, evil);
+  EXPECT_FALSE(store_->find_user("Robert").has_value());
+  EXPECT_EQ(store_->users().size(), 1u);
+}
+
+TEST_P(StoreTest, HqExportHasAll40KeysInTheAuthorsFormat) {
+  const Project p = intensity(2);
+  User a = user("human-1"), b = user("human-2");
+  for (auto id : next_ids(a, p, 2))
+    submit(a, p, id, rating("Jealousy & Envy", 6), "hq-a-" + std::to_string(id));
+  for (auto id : next_ids(b, p, 1))
+    submit(b, p, id, {{"no_emotion", true}}, "hq-b-" + std::to_string(id));
+  const std::string text = export_project(*store_, p, "hq.csv");
+  CsvReader reader(text, "hq.csv");
+  EXPECT_EQ(reader.read_header(),
+            (std::vector<std::string>{"image", "annotator", "human", "annotations"}));
+  CsvRecord rec;
+  int rows = 0;
+  while (reader.next(rec)) {
+    ++rows;
+    EXPECT_EQ(rec[2], "True");
+    const auto dict = parse_python_dict(rec[3]);
+    ASSERT_EQ(dict.size(), kNumEmotions);
+    for (std::size_t i = 0; i < kNumEmotions; ++i) EXPECT_EQ(dict[i].first, emotions()[i].hq_key);
+    const double envy = dict[lookup("Jealousy & Envy").index].second;
+    EXPECT_EQ(envy, rec[1] == "human-1" ? 6.0 : 0.0);
+  }
+  EXPECT_EQ(rows, 3);
+}
+
+TEST_P(StoreTest, CompareRecordsThePickedSourceWhateverTheSide) {
+  const std::string manifest = tmp_.file("img/compare.jsonl");
+  std::ofstream(manifest)
+      << R"({"image": "img_0000.png", "sources": {"human-median": {"Anger": 5}, "model": {"Fear": 4}}})"
+      << "\n";
+  ProjectSpec spec;
+  spec.name = "cmp";
+  spec.protocol = Protocol::compare;
+  spec.overlap = 40;
+  ProjectSource src;
+  src.manifest = manifest;
+  const Project p = store_->create_project(spec, build_items(spec, src), now());
+  int swapped = 0;
+  for (int i = 0; i < 40; ++i) {
+    User u = user("e" + std::to_string(i));
+    auto leases = store_->next_items(u.id, p, 1, now());
+    ASSERT_EQ(leases.size(), 1u);
+    const json shown = item_json(p, leases[0].item, leases[0].swap, 0);
+    const std::string left_top = shown["left"]["emotions"][0]["emotion"];
+    swapped += leases[0].swap;
+    submit(u, p, leases[0].item.id, {{"pick", "left"}}, "cmp-pick-" + std::to_string(i));
+    const auto mine = store_->user_events(p.id, u.id, leases[0].item.id);
+    ASSERT_EQ(mine.size(), 1u);
+    const json stored = json::parse(mine[0].answer);
+    EXPECT_EQ(stored["source"], left_top == "Anger" ? "human-median" : "model");
+  }
+  // Sides are randomised: both orders occur (probability of failure 2 * 0.5^40).
+  EXPECT_GT(swapped, 0);
+  EXPECT_LT(swapped, 40);
+}
+
+#ifdef EMONET_TEST_POSTGRES
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values("postgres"));
+#else
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values("sqlite"));
+#endif
+
+}  // namespace
+}  // namespace emonet::annotate
