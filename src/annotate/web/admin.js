@@ -78,7 +78,7 @@
       { title: 'Task', value: (p) => p.protocol },
       { title: 'Items', value: (p) => p.items, numeric: true },
       { title: 'Overlap k', value: (p) => p.overlap, numeric: true },
-      { title: 'Votes', value: (p) => (p.votes !== undefined ? p.votes : ''), numeric: true },
+      { title: 'Lease', value: (p) => (p.lease_seconds ? Math.round(p.lease_seconds / 60) + ' min' : ''), numeric: true },
     ], 'Projects'));
   }
   async function loadUsers() {
@@ -86,7 +86,6 @@
     replace('users', table('user-table', reply.users || [], [
       { title: 'User', value: (u) => u.name },
       { title: 'Role', value: (u) => u.role },
-      { title: 'Created (UTC)', value: (u) => when(u.created_ms) },
     ], 'Users'));
   }
   async function loadAudit() {
@@ -94,7 +93,7 @@
     const events = reply.events || [];
     replace('audit', events.length ? table('audit-table', events, [
       { title: 'When (UTC)', value: (e) => when(e.created_ms) },
-      { title: 'User', value: (e) => e.user },
+      { title: 'User', value: (e) => e.user || '(command line)' },
       { title: 'Action', value: (e) => e.action },
       { title: 'Detail', value: (e) => (typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)) },
     ], 'Audit log') : cell('p', 'No admin actions yet.', 'muted'));

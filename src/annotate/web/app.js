@@ -354,6 +354,7 @@
         slider.dataset.touched = '1';
         paintSlider(slider);
         paintGroupCounts();
+        setError('');
         if (Number(slider.value) > 0 && noEmotion.checked) noEmotion.checked = false;
       });
       slider.addEventListener('keydown', (event) => {
@@ -409,6 +410,9 @@
         event.preventDefault();
         noEmotion.checked = !noEmotion.checked;
         setError('');
+      } else if (event.key === '?') {
+        const help = document.querySelector('details.shortcuts');
+        help.open = !help.open;
       } else if (event.key === ',') {
         $('prev').click();
       } else if (event.key === '.') {
