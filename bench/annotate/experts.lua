@@ -6,8 +6,9 @@
 -- by run.sh, so Argon2id logins are not part of the measurement.
 --
 -- Environment: EMONET_SESSIONS (file "cookie csrf" per line), EMONET_PROJECT (id).
--- done() prints one machine-readable line: "acked=<n> duplicates=<n> conflicts=<n> ..."
--- which run.sh compares with the server's export.
+-- done() prints one machine-readable line "RESULT acked=<n> duplicates=<n> ..." and
+-- writes the event_id of every acknowledged answer to $EMONET_ACKED_OUT, which
+-- verify.py checks against the server's export.
 
 local sessions = {}
 local threads = {}
@@ -40,6 +41,7 @@ duplicates = 0            -- 200 with duplicate=true (must stay 0: keys are neve
 conflicts = 0             -- 403/409 on answer (lease lost)
 empty = 0                 -- next returned 204 (nothing left for this expert)
 errors = 0                -- any other status
+acked_ids = {}            -- event_id of every acknowledged answer, for the loss check
 local pending = nil       -- "next" or "answer": what the outstanding request was
 
 local ratings = {
@@ -89,6 +91,7 @@ function response(status, headers, body)
         duplicates = duplicates + 1
       else
         acked = acked + 1
+        acked_ids[#acked_ids + 1] = tonumber(body:match('"event_id"%s*:%s*(%d+)'))
       end
     elseif status == 403 or status == 409 then
       conflicts = conflicts + 1
@@ -100,9 +103,15 @@ end
 
 function done(summary, latency, requests)
   local totals = { acked = 0, duplicates = 0, conflicts = 0, empty = 0, errors = 0 }
+  local out = os.getenv("EMONET_ACKED_OUT")
+  local ids = out and io.open(out, "w")
   for _, t in ipairs(threads) do
     for k, _ in pairs(totals) do totals[k] = totals[k] + (t:get(k) or 0) end
+    if ids then
+      for _, id in ipairs(t:get("acked_ids") or {}) do ids:write(id, "\n") end
+    end
   end
+  if ids then ids:close() end
   local seconds = summary.duration / 1e6
   io.write(string.format(
     "RESULT acked=%d duplicates=%d conflicts=%d empty=%d errors=%d requests=%d " ..

@@ -4,7 +4,8 @@
 # against a 20,000-item intensity project. Not a test: results go to docs/PERFORMANCE.md.
 #
 #   bench/annotate/run.sh [emonet binary] [seconds per run] [runs]
-#   EXPERTS=200 ITEMS=20000 THREADS=<server --threads> bench/annotate/run.sh
+#   EXPERTS=200 ITEMS=20000 THREADS=<server --threads> WORK=<dir to reuse> bench/annotate/run.sh
+#   NOSYNC=1 ...   diagnostic: the server without fsync (how much time is the durable commit)
 #
 # Each run starts from a copy of the same prepared database, logs the experts in (outside
 # the measurement), runs wrk for the given time, stops the server, and then checks that
@@ -29,6 +30,15 @@ fi
 
 pick_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+rm -f "$work/verify.txt" "$work"/wrk*.txt "$work"/acked*.txt
+preload=()
+if [[ "${NOSYNC:-0}" == 1 ]]; then
+  # Diagnostic: no fsync at all (see nosync.c); results are not durable.
+  cc -shared -fPIC -O2 -o "$work/nosync.so" "$here/nosync.c"
+  preload=(env LD_PRELOAD="$work/nosync.so")
+  echo "NOSYNC=1: fsync disabled in the server (diagnostic, not durable)"
+fi
+
 for run in $(seq 1 "$runs"); do
   db="$work/run$run.sqlite"
   rm -f "$db" "$db-wal" "$db-shm"
@@ -36,7 +46,7 @@ for run in $(seq 1 "$runs"); do
   port="$(pick_port)"
   extra=()
   [[ -n "$server_threads" ]] && extra=(--threads "$server_threads")
-  "$emonet" --quiet annotate serve --db "$db" --listen "127.0.0.1:$port" "${extra[@]}" \
+  "${preload[@]}" "$emonet" --quiet annotate serve --db "$db" --listen "127.0.0.1:$port" "${extra[@]}" \
     >"$work/server$run.out" 2>"$work/server$run.err" &
   server=$!
   for _ in $(seq 100); do
@@ -48,18 +58,15 @@ for run in $(seq 1 "$runs"); do
     "http://127.0.0.1:$port/api/projects" | /usr/bin/python3 -c \
     'import json,sys; print(next(p["id"] for p in json.load(sys.stdin)["projects"] if p["name"]=="bench"))')
   EMONET_SESSIONS="$work/sessions$run.txt" EMONET_PROJECT="$project_id" \
+    EMONET_ACKED_OUT="$work/acked$run.txt" \
     wrk -t "$experts" -c "$experts" -d "${seconds}s" --timeout 10s --latency \
     -s "$here/experts.lua" "http://127.0.0.1:$port" | tee "$work/wrk$run.txt"
   kill -TERM "$server"
   wait "$server" || true
-  acked=$(sed -n 's/.*RESULT acked=\([0-9]*\).*/\1/p' "$work/wrk$run.txt")
+  "$emonet" annotate export --db "$db" bench --as events.jsonl -o "$work/events$run.jsonl"
   "$emonet" annotate export --db "$db" bench --as hq.csv -o "$work/hq$run.csv"
-  rows=$(($(wc -l <"$work/hq$run.csv") - 1))
-  dups=$(tail -n +2 "$work/hq$run.csv" | cut -d, -f1,2 | sort | uniq -d | wc -l)
-  verdict=OK
-  [[ "$rows" == "$acked" && "$dups" == 0 ]] || verdict=MISMATCH
-  echo "VERIFY run=$run acked=$acked exported=$rows duplicated_pairs=$dups $verdict" \
-    | tee -a "$work/verify.txt"
+  /usr/bin/python3 "$here/verify.py" "$work/acked$run.txt" "$work/events$run.jsonl" \
+    "$work/hq$run.csv" "$experts" "run=$run" | tee -a "$work/verify.txt" || true
 done
 echo "medians over $runs runs:"
 grep -h RESULT "$work"/wrk*.txt | /usr/bin/python3 -c '
