@@ -55,6 +55,18 @@ BINARY.forEach(([file], i) => fs.writeFileSync(path.join(binDir, file), facePng(
 fs.writeFileSync(path.join(binDir, 'manifest.csv'),
                  'image,emotion,contrast_emotion\n' + BINARY.map((r) => r.join(',')).join('\n') + '\n');
 
+// Compare: two candidate profiles per image (spec §3.4), as the manifest's "sources".
+const cmpDir = path.join(work, 'cmp');
+fs.mkdirSync(cmpDir);
+const COMPARE = [
+  { image: 'c0.png', sources: { 'human-median': { Anger: 6, Contempt: 3, Disgust: 2 },
+                                model: { Contentment: 5, Relief: 2 } } },
+  { image: 'c1.png', sources: { 'human-median': { Amusement: 7, Elation: 4 },
+                                model: { Sadness: 4, Doubt: 1 } } },
+];
+COMPARE.forEach((row, i) => fs.writeFileSync(path.join(cmpDir, row.image), facePng(20 + i)));
+fs.writeFileSync(path.join(cmpDir, 'manifest.jsonl'), COMPARE.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
 cli(emonet, ['annotate', 'add-user', '--db', db, '--admin', 'admin'], PASSWORD + '\n');
 cli(emonet, ['annotate', 'add-user', '--db', db, 'expert1'], PASSWORD + '\n');
 const withGuide = fs.existsSync(GUIDE);
@@ -62,6 +74,8 @@ cli(emonet, ['annotate', 'create-project', '--db', db, 'hq-e2e', '--images', hqD
              ...(withGuide ? ['--guide', GUIDE] : [])]);
 cli(emonet, ['annotate', 'create-project', '--db', db, 'binary-e2e', '--protocol', 'binary',
              '--manifest', path.join(binDir, 'manifest.csv')]);
+cli(emonet, ['annotate', 'create-project', '--db', db, 'compare-e2e', '--protocol', 'compare',
+             '--manifest', path.join(cmpDir, 'manifest.jsonl'), '--overlap', '1']);
 log(`database ready in ${work} (guide.json synonyms: ${withGuide ? 'yes' : 'no'})`);
 
 const server = await startServer(emonet, db, path.join(artifacts, 'server.log'), fs);
@@ -240,6 +254,33 @@ try {
   await shot('09-binary-done');
   log(`binary: ${binaryAnswers.length} answers with y/n, one retried after a lost response`);
 
+  // ---- Compare: arrow keys ----------------------------------------------------------------
+  await page.goto(server.url + '/');
+  await page.click('text=compare-e2e');
+  await page.waitForSelector('#compare-app');
+  await waitForImage();
+  await page.waitForSelector('#profile-left li');
+  await shot('10-compare');
+  const picks = [];
+  for (const key of ['ArrowLeft', 'ArrowRight']) {
+    const src = await currentImageSrc();
+    const left = await page.$$eval('#profile-left li', (lis) => lis.map((li) => li.textContent));
+    const right = await page.$$eval('#profile-right li', (lis) => lis.map((li) => li.textContent));
+    const picked = key === 'ArrowLeft' ? left : right;
+    // The shown profile identifies its source: the one whose emotions it lists.
+    const row = COMPARE.find((r) => Object.values(r.sources).some(
+        (profile) => sameSet(Object.keys(profile), picked)));
+    const source = Object.keys(row.sources).find((name) => sameSet(Object.keys(row.sources[name]), picked));
+    picks.push({ image: row.image, source, side: key === 'ArrowLeft' ? 'left' : 'right' });
+    await page.keyboard.press(key);
+    await page.waitForFunction(
+        (prev) => document.getElementById('all-done') ||
+                  document.getElementById('item-image').getAttribute('src') !== prev,
+        src);
+  }
+  await page.waitForSelector('#all-done');
+  log('compare: picked with the arrow keys');
+
   // ---- Admin pages -----------------------------------------------------------------------
   await page.click('text=Sign out');
   await page.waitForURL(/\/login/);
@@ -249,12 +290,12 @@ try {
   await page.goto(server.url + '/admin');
   await page.waitForSelector('#project-table');
   await page.waitForSelector('#user-table');
-  await shot('10-admin');
+  await shot('11-admin');
   await page.click('#project-table >> text=hq-e2e');
   await page.waitForSelector('#expert-table');
   await page.waitForSelector('#agreement-table');
   assert.match(await page.textContent('#expert-table'), /expert1/);
-  await shot('11-admin-project');
+  await shot('12-admin-project');
   log('admin overview and project pages render');
 
   // ---- Export -----------------------------------------------------------------------------
@@ -288,7 +329,17 @@ try {
   const events = cli(emonet, ['annotate', 'export', '--db', db, 'binary-e2e', '--as', 'events.jsonl'])
                      .split('\n').filter(Boolean);
   assert.equal(events.length, binaryAnswers.length, 'the retried answer is one event');
-  log('exports match what was entered (hq.csv, binary.csv, events.jsonl)');
+  const compare = parseCsv(cli(emonet, ['annotate', 'export', '--db', db, 'compare-e2e', '--as', 'compare.csv']));
+  fs.writeFileSync(path.join(artifacts, 'compare.csv'), toCsvText(compare));
+  assert.deepEqual(compare[0].slice(0, 4), ['image', 'annotator', 'pick', 'source']);
+  assert.equal(compare.length - 1, picks.length, 'one compare.csv row per pick');
+  for (const pick of picks) {
+    const row = compare.find((r) => r[0] === pick.image);
+    assert.ok(row, `compare.csv has ${pick.image}`);
+    assert.equal(row[2], pick.side);
+    assert.equal(row[3], pick.source, `the picked source of ${pick.image}`);
+  }
+  log('exports match what was entered (hq.csv, binary.csv, compare.csv, events.jsonl)');
 
   assert.deepEqual(pageErrors.filter((e) => !/Failed to load resource/.test(e)), [],
                    'no JavaScript errors');
@@ -340,6 +391,9 @@ async function dragSliderTo(slider, value) {
   await page.mouse.down();
   await page.mouse.move(box.x + 8 + ((box.width - 16) * value) / 7, y, { steps: 5 });
   await page.mouse.up();
+}
+function sameSet(a, b) {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 // Maps image URLs (/images/<pid>/<iid>) to the file names the export uses.
 async function imageNamesFor(srcs) {
