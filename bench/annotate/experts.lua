@@ -41,6 +41,7 @@ duplicates = 0            -- 200 with duplicate=true (must stay 0: keys are neve
 conflicts = 0             -- 403/409 on answer (lease lost)
 empty = 0                 -- next returned 204 (nothing left for this expert)
 errors = 0                -- any other status
+last_error = ""           -- status and body of the latest unexpected response
 acked_ids = {}            -- event_id of every acknowledged answer, for the loss check
 local pending = nil       -- "next" or "answer": what the outstanding request was
 
@@ -83,6 +84,7 @@ function response(status, headers, body)
       empty = empty + 1
     else
       errors = errors + 1
+      last_error = status .. " " .. body:sub(1, 120)
     end
   else
     item = nil
@@ -97,6 +99,7 @@ function response(status, headers, body)
       conflicts = conflicts + 1
     else
       errors = errors + 1
+      last_error = status .. " " .. body:sub(1, 120)
     end
   end
 end
@@ -112,6 +115,13 @@ function done(summary, latency, requests)
     end
   end
   if ids then ids:close() end
+  for _, t in ipairs(threads) do
+    local e = t:get("last_error")
+    if e and e ~= "" then
+      io.write("LAST_ERROR ", e, "\n")
+      break
+    end
+  end
   local seconds = summary.duration / 1e6
   io.write(string.format(
     "RESULT acked=%d duplicates=%d conflicts=%d empty=%d errors=%d requests=%d " ..

@@ -72,15 +72,29 @@ if [[ "${NOSYNC:-0}" == 1 ]]; then
   echo "NOSYNC=1: fsync disabled in the server (diagnostic, not durable)"
 fi
 
+perf_pid=""
 for run in $(seq 1 "$runs"); do
   db="$work/run$run.sqlite"
   rm -f "$db" "$db-wal" "$db-shm"
   cp "$work/base.sqlite" "$db"
   start_server "$db" "$work/server$run"
+  if [[ "${PERF:-0}" == 1 ]]; then
+    # Diagnostic: where the server's CPU time goes (perf report -i $work/perf$run.data).
+    perf record -F 499 -g -o "$work/perf$run.data" -p "$server" -- sleep "$seconds" \
+      >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   EMONET_SESSIONS="$work/sessions.txt" EMONET_PROJECT="$project_id" \
     EMONET_ACKED_OUT="$work/acked$run.txt" \
     wrk -t "$experts" -c "$experts" -d "${seconds}s" --timeout 10s --latency \
     -s "$here/experts.lua" "$url" | tee "$work/wrk$run.txt"
+  # The server's own CPU time (user + system), to tell CPU cost from waiting.
+  read -r -a stat <"/proc/$server/stat"
+  ticks=$(getconf CLK_TCK)
+  requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$work/wrk$run.txt")
+  /usr/bin/python3 -c "u,s,t,r=$((stat[13])),$((stat[14])),$ticks,$requests; print(f'SERVER_CPU user_s={u/t:.2f} system_s={s/t:.2f} cpu_ms_per_request={1000*(u+s)/t/max(r,1):.2f}')" |
+    tee -a "$work/wrk$run.txt"
+  [[ -n "${perf_pid:-}" ]] && wait "$perf_pid"
   stop_server
   "$emonet" annotate export --db "$db" bench --as events.jsonl -o "$work/events$run.jsonl"
   "$emonet" annotate export --db "$db" bench --as hq.csv -o "$work/hq$run.csv"
