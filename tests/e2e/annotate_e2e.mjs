@@ -290,13 +290,17 @@ try {
   await page.goto(server.url + '/admin');
   await page.waitForSelector('#project-table');
   await page.waitForSelector('#user-table');
+  await page.fill('#new-username', 'expert2');
+  await page.fill('#new-password', PASSWORD);
+  await page.click('#add-user button[type=submit]');
+  await page.waitForSelector('#user-table >> text=expert2');
   await shot('11-admin');
   await page.click('#project-table >> text=hq-e2e');
   await page.waitForSelector('#expert-table');
   await page.waitForSelector('#agreement-table');
   assert.match(await page.textContent('#expert-table'), /expert1/);
   await shot('12-admin-project');
-  log('admin overview and project pages render');
+  log('admin overview (a user added through the form) and project pages render');
 
   // ---- Export -----------------------------------------------------------------------------
   const hq = parseCsv(cli(emonet, ['annotate', 'export', '--db', db, 'hq-e2e', '--as', 'hq.csv']));

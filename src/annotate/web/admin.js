@@ -117,6 +117,26 @@
         $('add-user-error').textContent = error.message;
       }
     });
+    const projectForm = $('add-project');
+    projectForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      $('add-project-error').textContent = '';
+      const body = {
+        name: $('project-name').value.trim(),
+        protocol: $('project-protocol').value,
+        images: $('project-images').value.trim(),
+        manifest: $('project-manifest').value.trim(),
+        overlap: Number($('project-overlap').value),
+      };
+      try {
+        const reply = await api('POST', '/api/admin/projects', body);
+        $('add-project-status').textContent = 'Created ' + reply.project.name + '.';
+        projectForm.reset();
+        await Promise.all([loadProjects(), loadAudit()]);
+      } catch (error) {
+        $('add-project-error').textContent = error.message;
+      }
+    });
     const refresh = () => Promise.all([loadProjects(), loadUsers(), loadAudit()])
                               .catch((error) => setError(error.message));
     refresh();
