@@ -52,6 +52,62 @@ void Database::release(std::unique_ptr<Connection> conn) {
   if (static_cast<int>(idle_.size()) < pool_size_) idle_.push_back(std::move(conn));
 }
 
+void Database::run_grouped(const std::function<void(Connection&)>& fn) {
+  GroupJob job;
+  job.fn = &fn;
+  std::unique_lock<std::mutex> lock(group_mutex_);
+  group_queue_.push_back(&job);
+  while (!job.done) {
+    if (group_leader_active_) {
+      group_cv_.wait(lock);
+      continue;
+    }
+    // Become the leader: commit everything queued so far (ours included) in one go;
+    // callers arriving meanwhile queue up for the next batch.
+    group_leader_active_ = true;
+    std::vector<GroupJob*> batch;
+    batch.swap(group_queue_);
+    lock.unlock();
+    commit_group(batch);
+    lock.lock();
+    for (GroupJob* j : batch) j->done = true;
+    group_leader_active_ = false;
+    group_cv_.notify_all();
+  }
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+void Database::commit_group(const std::vector<GroupJob*>& batch) {
+  auto lease = acquire();
+  for (int attempt = 0;; ++attempt) {
+    try {
+      lease->begin(true);
+      for (GroupJob* j : batch) {
+        j->error = nullptr;
+        lease->exec_script("SAVEPOINT grouped_job");
+        try {
+          (*j->fn)(*lease);
+          lease->exec_script("RELEASE grouped_job");
+        } catch (...) {
+          j->error = std::current_exception();
+          lease->exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
+        }
+      }
+      lease->commit();
+      return;
+    } catch (const std::exception& e) {
+      lease->rollback();
+      if (attempt < 50 && lease->retryable(e)) {
+        backoff(attempt);
+        continue;
+      }
+      // The shared commit failed: nothing of this batch is acknowledged.
+      for (GroupJob* j : batch) j->error = std::current_exception();
+      return;
+    }
+  }
+}
+
 void Database::backoff(int attempt) {
   // Jittered exponential backoff so that conflicting writers do not collide again.
   thread_local std::mt19937 rng{std::random_device{}()};

@@ -13,12 +13,15 @@
 // outside the database. Thread-safe; a Connection is used by one thread at a time.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace emonet::annotate {
@@ -110,6 +113,22 @@ class Database {
     }
   }
 
+  // Like transact(true, fn), but on SQLite concurrent callers share one transaction and
+  // one fsync ("group commit"): each fn runs inside its own SAVEPOINT, so an exception
+  // in one (a 409, a validation error) rolls back only that one, and every caller
+  // returns only after the shared COMMIT is durable. With synchronous=FULL a disk that
+  // does ~150 fsyncs/s would otherwise cap the server at ~150 votes/s.
+  // PostgreSQL runs fn in its own transaction (the server already groups WAL flushes).
+  template <typename F>
+  auto write_grouped(F&& fn) {
+    if (dialect_ != Dialect::sqlite) return transact(true, std::forward<F>(fn));
+    using R = decltype(fn(std::declval<Connection&>()));
+    std::optional<R> result;
+    const std::function<void(Connection&)> job = [&](Connection& c) { result.emplace(fn(c)); };
+    run_grouped(job);
+    return std::move(*result);
+  }
+
   // Runs the schema script on one connection.
   void exec_script(const std::string& sql);
 
@@ -133,11 +152,24 @@ class Database {
   void release(std::unique_ptr<Connection> conn);
   static void backoff(int attempt);
 
+  struct GroupJob {
+    const std::function<void(Connection&)>* fn = nullptr;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  void run_grouped(const std::function<void(Connection&)>& fn);
+  void commit_group(const std::vector<GroupJob*>& batch);
+
   Dialect dialect_;
   std::string url_;
   int pool_size_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
+
+  std::mutex group_mutex_;
+  std::condition_variable group_cv_;
+  std::vector<GroupJob*> group_queue_;
+  bool group_leader_active_ = false;
 };
 
 std::unique_ptr<Database> open_sqlite(const std::string& path, int pool_size);

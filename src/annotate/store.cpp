@@ -16,7 +16,7 @@ constexpr std::size_t kItemCols = 13;
 
 #define PROJECT_COLS                                                                   \
   "p.id, p.name, p.protocol, p.overlap, p.lease_seconds, p.images_dir, p.guide_json, " \
-  "p.created_ms, (SELECT count(*) FROM items c WHERE c.project_id = p.id)"
+  "p.created_ms, p.item_count"
 
 #define EVENT_COLS                                                                    \
   "e.id, e.item_id, e.user_id, u.name, i.image, i.emotion, e.answer, e.response_ms, " \
@@ -115,12 +115,16 @@ const Statement kCloseProject{"close_project",
 const Statement kAnswered{"answered",
                           "SELECT count(*) FROM assignments WHERE user_id = $1 AND "
                           "project_id = $2 AND state = 'done'"};
+// Open items minus the open items this user already answered (two index range counts
+// instead of a NOT EXISTS per item).
 const Statement kOpenForMe{
     "open_for_me",
-    "SELECT count(*) FROM items i WHERE i.project_id = $1 AND i.is_open = 1 AND NOT EXISTS "
-    "(SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.user_id = $2 AND "
-    "a.state = 'done')"};
-const Statement kItemCount{"item_count", "SELECT count(*) FROM items WHERE project_id = $1"};
+    "SELECT (SELECT count(*) FROM items i WHERE i.project_id = $1 AND i.is_open = 1) - "
+    "(SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id WHERE "
+    "a.user_id = $2 AND a.project_id = $1 AND a.state = 'done' AND i.is_open = 1)"};
+const Statement kItemCount{"item_count", "SELECT item_count FROM projects WHERE id = $1"};
+const Statement kSetItemCount{"set_item_count",
+                              "UPDATE projects SET item_count = $2 WHERE id = $1"};
 const Statement kAssignedAny{"assigned_any",
                              "SELECT 1 FROM assignments WHERE user_id = $1 AND item_id = $2"};
 const Statement kAssignment{
@@ -325,6 +329,7 @@ Project Store::create_project(const ProjectSpec& spec, const std::vector<NewItem
                            p(it.profiles.empty() ? std::string("{}") : it.profiles),
                            p(it.target_votes), p(it.max_parallel)});
     }
+    c.exec(kSetItemCount, {p(pid), p(pos)});
     return pid;
   });
   return *project(id);
@@ -375,7 +380,7 @@ std::vector<Item> Store::items(std::int64_t project_id, std::int64_t offset, std
 std::vector<Lease> Store::next_items(std::int64_t user_id, const Project& project, int count,
                                      std::int64_t now_ms) {
   const std::int64_t expires = now_ms + project.lease_seconds * 1000;
-  return db_->transact(true, [&](Connection& c) {
+  return db_->write_grouped([&](Connection& c) {
     std::vector<Lease> out;
     // Resume: the expert's own live leases first, extended.
     for (const auto& r : c.exec(kResumeLeases, {p(user_id), p(project.id), p(now_ms), p(count)})) {
@@ -438,7 +443,7 @@ std::optional<Lease> Store::assignment(std::int64_t user_id, std::int64_t projec
 SubmitResult Store::submit(const User& user, const Project& project, std::int64_t item_id,
                            const std::string& idempotency_key, const AnswerCheck& check,
                            std::optional<std::int64_t> response_ms, std::int64_t now_ms) {
-  return db_->transact(true, [&](Connection& c) {
+  return db_->write_grouped([&](Connection& c) {
     auto items = c.exec(kItemForUpdate, {p(item_id), p(project.id)});
     if (items.empty()) throw HttpError(404, "no such item in this project");
     const Item item = item_from(items[0], 0);

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS sessions(
 CREATE TABLE IF NOT EXISTS projects(
   id {ID}, name TEXT NOT NULL UNIQUE, protocol TEXT NOT NULL, overlap INTEGER NOT NULL,
   lease_seconds BIGINT NOT NULL, images_dir TEXT NOT NULL, guide_json TEXT NOT NULL,
-  created_ms BIGINT NOT NULL);
+  created_ms BIGINT NOT NULL, item_count BIGINT NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS items(
   id {ID}, project_id BIGINT NOT NULL REFERENCES projects(id), pos BIGINT NOT NULL,
   image TEXT NOT NULL, emotion TEXT NOT NULL, item_role TEXT NOT NULL, text TEXT NOT NULL,

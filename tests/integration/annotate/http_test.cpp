@@ -228,8 +228,9 @@ TEST_F(Http, BinarySequentialRoutingOverHttp) {
   const auto target = first["items"][0]["item_id"].get<std::int64_t>();
   const auto contrast = first["items"][1]["item_id"].get<std::int64_t>();
   EXPECT_TRUE(bob->next(pid).is_null());  // one expert at a time
-  EXPECT_EQ(alice->answer(pid, target, {{"value", true}, {"response_ms", 900}}, "bin-a-target").status,
-            200);
+  EXPECT_EQ(
+      alice->answer(pid, target, {{"value", true}, {"response_ms", 900}}, "bin-a-target").status,
+      200);
   EXPECT_EQ(alice->answer(pid, contrast, {{"value", true}}, "bin-a-contrast").status, 200);
   EXPECT_TRUE(alice->next(pid).is_null());  // never the same expert twice
   auto b = bob->next(pid);
