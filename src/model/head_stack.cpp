@@ -9,7 +9,7 @@ namespace emonet::model {
 using dt = dnnl::memory::data_type;
 using dims = dnnl::memory::dims;
 
-HeadStack::HeadStack(cpu::CpuContext& ctx, const std::vector<HeadMlp>& heads) : ctx_(&ctx) {
+HeadStack::HeadStack(cpu::CpuContext& ctx, const std::vector<Head>& heads) : ctx_(&ctx) {
   if (heads.empty()) throw Error("no emotion heads to evaluate");
   count_ = heads.size();
   const auto& ref = heads.front();
@@ -25,15 +25,16 @@ HeadStack::HeadStack(cpu::CpuContext& ctx, const std::vector<HeadMlp>& heads) : 
   const auto H = std::int64_t(count_);
   // First layers of all heads stacked: [H*out0, in] rows, one matmul with ReLU.
   const auto& l0 = ref.layers.front();
-  std::vector<float> w(std::size_t(H * l0.out * l0.in)), b(std::size_t(H * l0.out));
+  const std::int64_t in0 = l0.in, out0 = l0.out;
+  std::vector<float> w(std::size_t(H * out0 * in0)), b(std::size_t(H * out0));
   for (std::int64_t h = 0; h < H; ++h) {
     const auto& src = heads[std::size_t(h)].layers.front();
-    std::memcpy(w.data() + h * l0.out * l0.in, src.weight.data(), src.weight.size() * 4);
-    std::memcpy(b.data() + h * l0.out, src.bias.data(), src.bias.size() * 4);
+    std::memcpy(w.data() + h * out0 * in0, src.weight.data(), src.weight.size() * 4);
+    std::memcpy(b.data() + h * out0, src.bias.data(), src.bias.size() * 4);
   }
   const bool single = ref.layers.size() == 1;
   first_ = cpu::Linear(ctx,
-                       cpu::LinearSpec{l0.in, H * l0.out, cpu::DType::f32, cpu::DType::f32,
+                       cpu::LinearSpec{in0, H * out0, cpu::DType::f32, cpu::DType::f32,
                                        single ? cpu::PostOp::none : cpu::PostOp::relu, 8},
                        w.data(), b.data());
   // Later layers: weights [H, in, out] viewed from the stacked PyTorch [H, out, in].
@@ -55,7 +56,7 @@ HeadStack::HeadStack(cpu::CpuContext& ctx, const std::vector<HeadMlp>& heads) : 
   }
 }
 
-dnnl::matmul& HeadStack::stage_primitive(std::size_t i, std::int64_t batch) {
+HeadStack::Stage::Compiled& HeadStack::stage_primitive(std::size_t i, std::int64_t batch) {
   auto& s = stages_[i];
   auto it = s.cache.find(batch);
   if (it != s.cache.end()) return it->second;
@@ -72,7 +73,7 @@ dnnl::matmul& HeadStack::stage_primitive(std::size_t i, std::int64_t batch) {
   }
   dnnl::matmul mm(dnnl::matmul::primitive_desc(
       dnnl::matmul::desc(src, s.weights.get_desc(), s.bias.get_desc(), dst), attr, ctx_->engine));
-  return s.cache.emplace(batch, std::move(mm)).first->second;
+  return s.cache.emplace(batch, Stage::Compiled{std::move(mm), src, dst}).first->second;
 }
 
 void HeadStack::forward(const float* embeddings, std::int64_t batch, float* raw) {
@@ -83,13 +84,12 @@ void HeadStack::forward(const float* embeddings, std::int64_t batch, float* raw)
   cpu::Buffer* cur = &a_;
   cpu::Buffer* next = &b_;
   for (std::size_t i = 0; i < stages_.size(); ++i) {
-    auto& mm = stage_primitive(i, batch);
+    auto& c = stage_primitive(i, batch);
     auto& s = stages_[i];
     next->resize(std::size_t(H * batch * s.out) * 4);
-    auto pd = dnnl::matmul::primitive_desc(mm.get_primitive_desc());
-    dnnl::memory src(pd.src_desc(), ctx_->engine, cur->as());
-    dnnl::memory dst(pd.dst_desc(), ctx_->engine, next->as());
-    mm.execute(ctx_->stream, {{DNNL_ARG_SRC, src},
+    dnnl::memory src(c.src, ctx_->engine, cur->as());
+    dnnl::memory dst(c.dst, ctx_->engine, next->as());
+    c.matmul.execute(ctx_->stream, {{DNNL_ARG_SRC, src},
                               {DNNL_ARG_WEIGHTS, s.weights},
                               {DNNL_ARG_BIAS, s.bias},
                               {DNNL_ARG_DST, dst}});

@@ -13,24 +13,14 @@
 #include <vector>
 
 #include "model/backends/cpu/cpu_context.h"
+#include "emonet/model_files.h"
 #include "model/backends/cpu/linear.h"
 
 namespace emonet::model {
 
-struct HeadLayer {
-  std::int64_t in = 0, out = 0;
-  std::vector<float> weight;  // [out, in] as PyTorch stores it
-  std::vector<float> bias;    // [out]
-};
-
-struct HeadMlp {
-  std::string key;  // "model_elation_best"
-  std::vector<HeadLayer> layers;
-};
-
 class HeadStack {
  public:
-  HeadStack(cpu::CpuContext& ctx, const std::vector<HeadMlp>& heads);
+  HeadStack(cpu::CpuContext& ctx, const std::vector<Head>& heads);
 
   // embeddings: [batch, in] f32 (already L2-normalised); raw: [batch, heads] f32.
   void forward(const float* embeddings, std::int64_t batch, float* raw);
@@ -41,9 +31,13 @@ class HeadStack {
   struct Stage {
     std::int64_t in = 0, out = 0;
     dnnl::memory weights, bias;
-    std::map<std::int64_t, dnnl::matmul> cache;  // per batch size
+    struct Compiled {
+      dnnl::matmul matmul;
+      dnnl::memory::desc src, dst;
+    };
+    std::map<std::int64_t, Compiled> cache;  // per batch size
   };
-  dnnl::matmul& stage_primitive(std::size_t s, std::int64_t batch);
+  Stage::Compiled& stage_primitive(std::size_t s, std::int64_t batch);
 
   cpu::CpuContext* ctx_;
   std::size_t count_ = 0;

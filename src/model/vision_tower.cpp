@@ -37,7 +37,13 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
     throw Error("image_size is not a multiple of patch_size", {"config.json", 0, "patch_size"});
   const std::int64_t D = d.hidden, I = d.intermediate, N = d.tokens();
   const std::int64_t patch_in = d.channels * d.patch_size * d.patch_size;
-  const PostOp gelu = d.activation == Activation::gelu_tanh ? PostOp::gelu_tanh : PostOp::gelu_erf;
+  PostOp gelu = PostOp::gelu_tanh;
+  switch (d.activation) {
+    case Activation::gelu_tanh: gelu = PostOp::gelu_tanh; break;
+    case Activation::gelu_erf: gelu = PostOp::gelu_erf; break;
+    case Activation::quick_gelu: gelu = PostOp::quick_gelu; break;
+    case Activation::relu: gelu = PostOp::relu; break;
+  }
 
   // Linear from a tensor pair "<name>.weight" [out, in] / "<name>.bias" [out].
   auto linear = [&](const std::string& name, std::int64_t in, std::int64_t out, DType src,
@@ -97,7 +103,7 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
   const float* probe = lookup(h + "probe", {1, 1, D});
   const float* in_w = lookup(h + "attention.in_proj_weight", {3 * D, D});
   const float* in_b = lookup(h + "attention.in_proj_bias", {3 * D});
-  std::vector<float> query(std::size_t(D));
+  std::vector<float> query(static_cast<std::size_t>(D));
   for (std::int64_t o = 0; o < D; ++o) {
     double s = in_b[o];
     for (std::int64_t k = 0; k < D; ++k) s += double(in_w[o * D + k]) * double(probe[k]);

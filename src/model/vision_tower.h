@@ -20,7 +20,8 @@
 
 namespace emonet::model {
 
-enum class Activation { gelu_tanh, gelu_erf };
+// The MLP activation (config.json hidden_act).
+enum class Activation { gelu_tanh, gelu_erf, quick_gelu, relu };
 
 // Architecture sizes (from config.json's vision_config).
 struct VisionDims {

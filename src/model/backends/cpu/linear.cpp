@@ -37,6 +37,7 @@ dnnl::matmul::primitive_desc Linear::make_pd(std::int64_t rows,
     case PostOp::none: break;
     case PostOp::gelu_tanh: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_tanh, 0, 0); break;
     case PostOp::gelu_erf: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0, 0); break;
+    case PostOp::quick_gelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_swish, 1.702f, 0); break;
     case PostOp::relu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0, 0); break;
     case PostOp::residual_add: ops.append_sum(1.f); break;
   }

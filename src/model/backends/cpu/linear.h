@@ -19,6 +19,7 @@ enum class PostOp {
   none,
   gelu_tanh,     // GELU, tanh approximation (PyTorch approximate="tanh")
   gelu_erf,      // exact GELU
+  quick_gelu,    // x * sigmoid(1.702 x) (oneDNN swish with alpha 1.702)
   relu,
   residual_add,  // dst = x W^T + b + dst (dst must be f32)
 };
