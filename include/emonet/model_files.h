@@ -71,6 +71,11 @@ struct TensorView {
 class FloatTensor {
  public:
   FloatTensor() = default;
+  // Move-only: an owned copy is referenced by pointer, which a copy would leave dangling.
+  FloatTensor(FloatTensor&&) noexcept = default;
+  FloatTensor& operator=(FloatTensor&&) noexcept = default;
+  FloatTensor(const FloatTensor&) = delete;
+  FloatTensor& operator=(const FloatTensor&) = delete;
   const std::vector<std::int64_t>& shape() const { return shape_; }
   std::span<const float> values() const { return {data_, size_}; }
   const float* data() const { return data_; }
@@ -153,7 +158,7 @@ struct VisionConfig {
 // SiglipVisionModel config (model_type "siglip_vision_model"). Omitted fields keep the
 // defaults above. Errors: unreadable JSON, wrong types, non-positive sizes, hidden_size
 // not divisible by heads, image_size not divisible by patch_size, an activation other
-// than gelu_pytorch_tanh / gelu / gelu_new / gelu_fast / quick_gelu / relu, or a NaFlex
+// than gelu_pytorch_tanh / gelu_new (both tanh-approximated) / gelu (exact), or a NaFlex
 // (siglip2) config, which this engine does not support.
 VisionConfig load_vision_config(const std::string& config_json_path);
 
