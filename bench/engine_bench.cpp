@@ -23,16 +23,23 @@ int main(int argc, char** argv) {
   double gflop_per_image = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--model") dir = v;
-    else if (a == "--batch") batches = v;
-    else if (a == "--threads") threads = std::stoi(v);
-    else if (a == "--precision") precisions = v;
-    else if (a == "--iters") iters = std::stoi(v);
-    else if (a == "--gflop") gflop_per_image = std::stod(v);
+    if (a == "--model")
+      dir = v;
+    else if (a == "--batch")
+      batches = v;
+    else if (a == "--threads")
+      threads = std::stoi(v);
+    else if (a == "--precision")
+      precisions = v;
+    else if (a == "--iters")
+      iters = std::stoi(v);
+    else if (a == "--gflop")
+      gflop_per_image = std::stod(v);
   }
   if (dir.empty()) {
-    std::fprintf(stderr, "usage: engine_bench --model DIR [--batch 1,8] [--threads 2] "
-                         "[--precision fp32,bf16] [--iters 3] [--gflop 519]\n");
+    std::fprintf(stderr,
+                 "usage: engine_bench --model DIR [--batch 1,8] [--threads 2] "
+                 "[--precision fp32,bf16] [--iters 3] [--gflop 519]\n");
     return 2;
   }
   for (const auto& pname : split(precisions, ',')) {
@@ -43,11 +50,14 @@ int main(int argc, char** argv) {
     if (gflop_per_image == 0) {
       // 2 FLOPs per multiply-add: encoder (4ND^2 + 2NDI + 2N^2 D per layer), patch
       // embedding and the MAP head's key/value projections (the rest is negligible).
-      const double N = double((info.image_size / info.patch_size) * (info.image_size / info.patch_size));
+      const double N =
+          double((info.image_size / info.patch_size) * (info.image_size / info.patch_size));
       const double D = double(info.hidden), I = double(info.intermediate);
       const double per_layer = 4 * N * D * D + 2 * N * D * I + 2 * N * N * D;
-      gflop_per_image = 2 * (double(info.layers) * per_layer + N * 3 * double(info.patch_size * info.patch_size) * D +
-                             2 * N * D * D) / 1e9;
+      gflop_per_image = 2 *
+                        (double(info.layers) * per_layer +
+                         N * 3 * double(info.patch_size * info.patch_size) * D + 2 * N * D * D) /
+                        1e9;
     }
     for (const auto& bs : split(batches, ',')) {
       const std::size_t batch = std::size_t(std::stoul(bs));
@@ -65,12 +75,12 @@ int main(int argc, char** argv) {
       }
       std::sort(times.begin(), times.end());
       const double med = times[times.size() / 2];
-      std::printf("{\"engine\": \"emonet\", \"precision\": \"%s\", \"batch\": %zu, \"threads\": %d, "
-                  "\"load_s\": %.3f, \"median_s\": %.4f, \"images_per_s\": %.4f, "
-                  "\"gflop_per_s\": %.1f, \"isa\": \"%s\", \"kernels\": \"%s\"}\n",
-                  pname.c_str(), batch, threads, load, med, double(batch) / med,
-                  gflop_per_image * double(batch) / med, info.cpu_isa.c_str(),
-                  m.kernels(batch).c_str());
+      std::printf(
+          "{\"engine\": \"emonet\", \"precision\": \"%s\", \"batch\": %zu, \"threads\": %d, "
+          "\"load_s\": %.3f, \"median_s\": %.4f, \"images_per_s\": %.4f, "
+          "\"gflop_per_s\": %.1f, \"isa\": \"%s\", \"kernels\": \"%s\"}\n",
+          pname.c_str(), batch, threads, load, med, double(batch) / med,
+          gflop_per_image * double(batch) / med, info.cpu_isa.c_str(), m.kernels(batch).c_str());
       std::fflush(stdout);
     }
   }

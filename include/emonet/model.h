@@ -54,9 +54,9 @@ Precision parse_precision(std::string_view name);
 bool cpu_supports_bf16();
 
 struct ModelOptions {
-  int threads = 0;                     // 0 = every core the process may use
+  int threads = 0;  // 0 = every core the process may use
   Precision precision = Precision::fp32;
-  bool allow_missing_heads = false;    // false: all 44 head files must be present
+  bool allow_missing_heads = false;  // false: all 44 head files must be present
 };
 
 // One head's output for one image.
@@ -75,15 +75,15 @@ struct Prediction {
 };
 
 struct ModelInfo {
-  std::string dir;            // the resolved model directory
+  std::string dir;  // the resolved model directory
   std::int64_t image_size = 0, patch_size = 0, hidden = 0, layers = 0, attention_heads = 0,
                intermediate = 0;
   std::string hidden_act;
   double layer_norm_eps = 0;
-  std::string head_variant;   // "large", "small" or "custom"
+  std::string head_variant;  // "large", "small" or "custom"
   std::size_t head_count = 0;
   Precision precision = Precision::fp32;  // the one in use (never automatic)
-  std::string cpu_isa;        // oneDNN's dispatch ISA, e.g. "avx512_core_bf16"
+  std::string cpu_isa;                    // oneDNN's dispatch ISA, e.g. "avx512_core_bf16"
   int threads = 0;
   double load_seconds = 0;
 };
@@ -100,7 +100,8 @@ class Model {
 
   // Preprocesses (resize, rescale, normalise per preprocessor_config.json) and scores the
   // images as one batch. The result has one Prediction per image, in order.
-  std::vector<Prediction> predict(std::span<const Image> images, bool with_embeddings = false) const;
+  std::vector<Prediction> predict(std::span<const Image> images,
+                                  bool with_embeddings = false) const;
 
   // Scores already preprocessed CHW float32 tensors: `count` images of
   // 3 x image_size x image_size floats each, back to back.

@@ -37,17 +37,17 @@ struct PredictOptions {
   std::size_t top_k = 5;  // table format: emotions shown per record
   bool faces = false;     // score each detected face instead of the whole image
   FaceDetectorOptions face_detector;
-  double face_margin = 0.2;     // crop margin around each face box (fraction of its size)
-  bool exif_rotate = false;     // apply EXIF orientation (the reference pipeline does not)
-  std::string embeddings_npy;   // if set: [records, hidden] float32 pooled embeddings
-  bool progress = true;         // progress bar on stderr (shown only on a terminal)
+  double face_margin = 0.2;    // crop margin around each face box (fraction of its size)
+  bool exif_rotate = false;    // apply EXIF orientation (the reference pipeline does not)
+  std::string embeddings_npy;  // if set: [records, hidden] float32 pooled embeddings
+  bool progress = true;        // progress bar on stderr (shown only on a terminal)
 };
 
 struct PredictSummary {
-  std::size_t images = 0;      // inputs attempted
-  std::size_t records = 0;     // records written (images, or faces)
-  std::size_t failed = 0;      // inputs that could not be read or decoded
-  std::size_t no_face = 0;     // with faces: images in which no face was found
+  std::size_t images = 0;   // inputs attempted
+  std::size_t records = 0;  // records written (images, or faces)
+  std::size_t failed = 0;   // inputs that could not be read or decoded
+  std::size_t no_face = 0;  // with faces: images in which no face was found
 };
 
 // Files as given, directories expanded; throws emonet::Error for a path that does not
@@ -55,8 +55,7 @@ struct PredictSummary {
 std::vector<std::string> collect_images(const std::vector<std::string>& inputs);
 
 PredictSummary run_predictions(const Model& model, const std::vector<std::string>& images,
-                               const PredictOptions& options, std::ostream& out,
-                               std::ostream& err);
+                               const PredictOptions& options, std::ostream& out, std::ostream& err);
 
 // One record in the authors' JSON layout (no trailing newline).
 std::string prediction_json(const std::string& image_path, const Prediction& prediction,

@@ -61,8 +61,8 @@ int run(const Options& o, const GlobalOptions& global) {
 
 RunFn setup(CLI::App& app, const GlobalOptions& global) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand(
-      "predict", "Score the 40 emotions (and 4 extra dimensions) of face images");
+  auto* cmd = app.add_subcommand("predict",
+                                 "Score the 40 emotions (and 4 extra dimensions) of face images");
   cmd->add_option("--model", o->model,
                   "Model directory (DIR/siglip, DIR/heads), or large / small from the cache")
       ->capture_default_str();
@@ -80,7 +80,8 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--face-model", o->face_model,
                   "YuNet ONNX model for --faces (default: OpenCV's Haar cascade)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--face-margin", o->face_margin, "Margin around each face box, fraction of its size")
+  cmd->add_option("--face-margin", o->face_margin,
+                  "Margin around each face box, fraction of its size")
       ->check(CLI::Range(0.0, 2.0))
       ->capture_default_str();
   cmd->add_option("--format", o->format, "Output: jsonl (authors' layout), csv or table")

@@ -42,9 +42,10 @@ HeadStack::HeadStack(cpu::CpuContext& ctx, const std::vector<Head>& heads) : ctx
     Stage s;
     s.in = ref.layers[i].in;
     s.out = ref.layers[i].out;
-    s.weights = dnnl::memory(dnnl::memory::desc({H, s.in, s.out}, dt::f32, dims{s.in * s.out, 1, s.in}),
-                             ctx.engine);
-    s.bias = dnnl::memory(dnnl::memory::desc({H, 1, s.out}, dt::f32, dims{s.out, s.out, 1}), ctx.engine);
+    s.weights = dnnl::memory(
+        dnnl::memory::desc({H, s.in, s.out}, dt::f32, dims{s.in * s.out, 1, s.in}), ctx.engine);
+    s.bias =
+        dnnl::memory(dnnl::memory::desc({H, 1, s.out}, dt::f32, dims{s.out, s.out, 1}), ctx.engine);
     auto* wp = static_cast<float*>(s.weights.get_data_handle());
     auto* bp = static_cast<float*>(s.bias.get_data_handle());
     for (std::int64_t h = 0; h < H; ++h) {
@@ -62,8 +63,9 @@ HeadStack::Stage::Compiled& HeadStack::stage_primitive(std::size_t i, std::int64
   if (it != s.cache.end()) return it->second;
   const auto H = std::int64_t(count_);
   // Stage 0 reads the stacked first-layer output [batch, H*in] as [H, batch, in].
-  dnnl::memory::desc src = i == 0 ? dnnl::memory::desc({H, batch, s.in}, dt::f32, dims{s.in, H * s.in, 1})
-                                  : dnnl::memory::desc({H, batch, s.in}, dt::f32, dims{batch * s.in, s.in, 1});
+  dnnl::memory::desc src =
+      i == 0 ? dnnl::memory::desc({H, batch, s.in}, dt::f32, dims{s.in, H * s.in, 1})
+             : dnnl::memory::desc({H, batch, s.in}, dt::f32, dims{batch * s.in, s.in, 1});
   dnnl::memory::desc dst({H, batch, s.out}, dt::f32, dims{batch * s.out, s.out, 1});
   dnnl::primitive_attr attr;
   if (i + 1 < stages_.size()) {
@@ -90,9 +92,9 @@ void HeadStack::forward(const float* embeddings, std::int64_t batch, float* raw)
     dnnl::memory src(c.src, ctx_->engine, cur->as());
     dnnl::memory dst(c.dst, ctx_->engine, next->as());
     c.matmul.execute(ctx_->stream, {{DNNL_ARG_SRC, src},
-                              {DNNL_ARG_WEIGHTS, s.weights},
-                              {DNNL_ARG_BIAS, s.bias},
-                              {DNNL_ARG_DST, dst}});
+                                    {DNNL_ARG_WEIGHTS, s.weights},
+                                    {DNNL_ARG_BIAS, s.bias},
+                                    {DNNL_ARG_DST, dst}});
     std::swap(cur, next);
   }
   ctx_->stream.wait();

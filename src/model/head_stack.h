@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "model/backends/cpu/cpu_context.h"
 #include "emonet/model_files.h"
+#include "model/backends/cpu/cpu_context.h"
 #include "model/backends/cpu/linear.h"
 
 namespace emonet::model {

@@ -22,9 +22,12 @@ namespace emonet::model {
 
 std::string_view precision_name(Precision p) {
   switch (p) {
-    case Precision::fp32: return "fp32";
-    case Precision::bf16: return "bf16";
-    case Precision::automatic: return "auto";
+    case Precision::fp32:
+      return "fp32";
+    case Precision::bf16:
+      return "bf16";
+    case Precision::automatic:
+      return "auto";
   }
   return "fp32";
 }
@@ -37,7 +40,9 @@ Precision parse_precision(std::string_view name) {
               {"", 0, "precision"});
 }
 
-bool cpu_supports_bf16() { return cpu::cpu_has_native_bf16(); }
+bool cpu_supports_bf16() {
+  return cpu::cpu_has_native_bf16();
+}
 
 namespace {
 
@@ -130,8 +135,8 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
       converted.push_back(to_float32(view));
       return converted.back().data();
     };
-    impl->tower = std::make_unique<VisionTower>(impl->ctx, dims, lookup,
-                                                info.precision == Precision::bf16);
+    impl->tower =
+        std::make_unique<VisionTower>(impl->ctx, dims, lookup, info.precision == Precision::bf16);
   }
 
   const std::vector<Head> heads =
@@ -199,8 +204,12 @@ std::vector<Prediction> Model::predict(std::span<const Image> images, bool with_
   return predict_pixels(pixels, images.size(), with_embeddings);
 }
 
-const ModelInfo& Model::info() const { return impl_->info; }
-const ::emonet::PreprocessConfig& Model::preprocess_config() const { return impl_->preprocess; }
+const ModelInfo& Model::info() const {
+  return impl_->info;
+}
+const ::emonet::PreprocessConfig& Model::preprocess_config() const {
+  return impl_->preprocess;
+}
 
 std::string Model::kernels(std::size_t batch) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);

@@ -57,8 +57,12 @@ class Writer {
       case OutputFormat::jsonl:
         out_ << prediction_json(item.path, p, item.face, item.face_index) << '\n';
         break;
-      case OutputFormat::csv: write_csv(item, p); break;
-      case OutputFormat::table: write_table(item, p); break;
+      case OutputFormat::csv:
+        write_csv(item, p);
+        break;
+      case OutputFormat::table:
+        write_table(item, p);
+        break;
     }
     out_.flush();
   }
@@ -78,9 +82,9 @@ class Writer {
     std::vector<std::string> row = {item.path};
     if (o_.faces && item.face) {
       const auto& b = *item.face;
-      row.insert(row.end(), {std::to_string(item.face_index), std::to_string(b.x),
-                             std::to_string(b.y), std::to_string(b.width),
-                             std::to_string(b.height)});
+      row.insert(row.end(),
+                 {std::to_string(item.face_index), std::to_string(b.x), std::to_string(b.y),
+                  std::to_string(b.width), std::to_string(b.height)});
     }
     for (const auto& s : p.heads) {
       row.push_back(format_double_shortest(double(s.raw)));
@@ -94,21 +98,23 @@ class Writer {
     out_ << item.path;
     if (item.face) {
       const auto& b = *item.face;
-      out_ << "  face " << item.face_index << " at " << b.x << "," << b.y << " " << b.width
-           << "x" << b.height;
+      out_ << "  face " << item.face_index << " at " << b.x << "," << b.y << " " << b.width << "x"
+           << b.height;
     }
     out_ << '\n';
     std::vector<const HeadScore*> emotions, extras;
     for (const auto& s : p.heads) (s.softmax ? emotions : extras).push_back(&s);
-    std::stable_sort(emotions.begin(), emotions.end(),
-                     [](const HeadScore* a, const HeadScore* b) { return *a->softmax > *b->softmax; });
+    std::stable_sort(emotions.begin(), emotions.end(), [](const HeadScore* a, const HeadScore* b) {
+      return *a->softmax > *b->softmax;
+    });
     const std::size_t k = std::min(o_.top_k, emotions.size());
     for (std::size_t i = 0; i < k; ++i) {
       const auto& s = *emotions[i];
       char line[256];
-      std::snprintf(line, sizeof line, "  %2zu. %-46s %6.2f %%   mean-subtracted %7.3f   raw %7.3f\n",
-                    i + 1, std::string(s.category->name).c_str(), 100.0 * *s.softmax,
-                    s.mean_subtracted, double(s.raw));
+      std::snprintf(line, sizeof line,
+                    "  %2zu. %-46s %6.2f %%   mean-subtracted %7.3f   raw %7.3f\n", i + 1,
+                    std::string(s.category->name).c_str(), 100.0 * *s.softmax, s.mean_subtracted,
+                    double(s.raw));
       out_ << line;
     }
     if (!extras.empty()) {
@@ -134,11 +140,14 @@ std::vector<std::string> collect_images(const std::vector<std::string>& inputs) 
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
+      for (auto it = fs::recursive_directory_iterator(
+               in, fs::directory_options::skip_permission_denied, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_regular_file(ec) && is_image_name(it->path())) found.push_back(it->path().string());
+        if (it->is_regular_file(ec) && is_image_name(it->path()))
+          found.push_back(it->path().string());
       if (ec) throw Error("cannot list directory: " + ec.message(), {in, 0, ""});
-      if (found.empty()) throw Error("no .jpg, .jpeg, .png or .webp images in directory", {in, 0, ""});
+      if (found.empty())
+        throw Error("no .jpg, .jpeg, .png or .webp images in directory", {in, 0, ""});
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(in, ec)) {

@@ -39,10 +39,18 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
   const std::int64_t patch_in = d.channels * d.patch_size * d.patch_size;
   PostOp gelu = PostOp::gelu_tanh;
   switch (d.activation) {
-    case Activation::gelu_tanh: gelu = PostOp::gelu_tanh; break;
-    case Activation::gelu_erf: gelu = PostOp::gelu_erf; break;
-    case Activation::quick_gelu: gelu = PostOp::quick_gelu; break;
-    case Activation::relu: gelu = PostOp::relu; break;
+    case Activation::gelu_tanh:
+      gelu = PostOp::gelu_tanh;
+      break;
+    case Activation::gelu_erf:
+      gelu = PostOp::gelu_erf;
+      break;
+    case Activation::quick_gelu:
+      gelu = PostOp::quick_gelu;
+      break;
+    case Activation::relu:
+      gelu = PostOp::relu;
+      break;
   }
 
   // Linear from a tensor pair "<name>.weight" [out, in] / "<name>.bias" [out].
@@ -66,7 +74,8 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
   {
     // The conv kernel [D, C, P, P] is a [D, C*P*P] matrix over im2col patches; the patch
     // embedding stays f32 in both precisions (it is 0.2 % of the work).
-    const float* w = lookup(emb + "patch_embedding.weight", {D, d.channels, d.patch_size, d.patch_size});
+    const float* w =
+        lookup(emb + "patch_embedding.weight", {D, d.channels, d.patch_size, d.patch_size});
     const float* b = lookup(emb + "patch_embedding.bias", {D});
     patch_ = Linear(ctx, LinearSpec{patch_in, D, DType::f32, DType::f32, PostOp::none, N}, w, b);
     cpu::release_mapped_pages(w, std::size_t(D * patch_in) * sizeof(float));
@@ -89,9 +98,10 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
       std::memcpy(qkv_b.data() + j * D, lookup(n + ".bias", {D}), sizeof(float) * std::size_t(D));
       cpu::release_mapped_pages(w, sizeof(float) * std::size_t(D * D));
     }
-    blk.qkv = Linear(ctx, LinearSpec{D, 3 * D, act_, act_, PostOp::none, N}, qkv_w.data(),
-                     qkv_b.data());
-    blk.out_proj = linear(p + "self_attn.out_proj", D, D, act_, DType::f32, PostOp::residual_add, N);
+    blk.qkv =
+        Linear(ctx, LinearSpec{D, 3 * D, act_, act_, PostOp::none, N}, qkv_w.data(), qkv_b.data());
+    blk.out_proj =
+        linear(p + "self_attn.out_proj", D, D, act_, DType::f32, PostOp::residual_add, N);
     blk.fc1 = linear(p + "mlp.fc1", D, I, act_, act_, gelu, N);
     blk.fc2 = linear(p + "mlp.fc2", I, D, act_, DType::f32, PostOp::residual_add, N);
     blocks_.push_back(std::move(blk));

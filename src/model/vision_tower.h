@@ -43,8 +43,7 @@ using TensorLookup =
 
 class VisionTower {
  public:
-  VisionTower(cpu::CpuContext& ctx, const VisionDims& dims, const TensorLookup& lookup,
-              bool bf16);
+  VisionTower(cpu::CpuContext& ctx, const VisionDims& dims, const TensorLookup& lookup, bool bf16);
 
   // pixels: [batch, channels, image_size, image_size] f32; pooled: [batch, hidden] f32.
   void forward(const float* pixels, std::int64_t batch, float* pooled);

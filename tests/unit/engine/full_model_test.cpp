@@ -20,14 +20,19 @@ void check(Precision precision, double raw_tol, double min_cosine) {
   const auto emb = read_npy(kDir + "/ref/embeddings.npy");
   ASSERT_EQ(preds.size(), ref.size());
   for (std::size_t i = 0; i < preds.size(); ++i) {
-    EXPECT_GE(test::cosine(preds[i].embedding.data(), emb.data.data() + i * 1152, 1152), min_cosine);
+    EXPECT_GE(test::cosine(preds[i].embedding.data(), emb.data.data() + i * 1152, 1152),
+              min_cosine);
     EXPECT_LE(test::max_raw_difference(preds[i], ref[i]), raw_tol) << "image " << i;
   }
 }
 
-TEST(FullModel, Fp32MatchesPyTorchWithinTwoTenThousandths) { check(Precision::fp32, 2e-4, 0.99999); }
+TEST(FullModel, Fp32MatchesPyTorchWithinTwoTenThousandths) {
+  check(Precision::fp32, 2e-4, 0.99999);
+}
 
-TEST(FullModel, Bf16StaysCloseToPyTorch) { check(Precision::bf16, 0.15, 0.999); }
+TEST(FullModel, Bf16StaysCloseToPyTorch) {
+  check(Precision::bf16, 0.15, 0.999);
+}
 
 }  // namespace
 }  // namespace emonet::model

@@ -75,8 +75,9 @@ TEST(PredictCli, BatchSizeDoesNotChangeTheScores) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     const auto ja = nlohmann::json::parse(a[i]), jb = nlohmann::json::parse(b[i]);
-    for (const auto& [key, v] : ja["results"].items())
+    for (const auto& [key, v] : ja["results"].items()) {
       EXPECT_NEAR(v["raw"].get<double>(), jb["results"][key]["raw"].get<double>(), 2e-6);
+    }
   }
 }
 
@@ -106,7 +107,9 @@ TEST(PredictCli, EmbeddingsFileHoldsThePooledEmbeddings) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto got = read_npy(path), ref = read_npy(kDir + "/ref_images/embeddings.npy");
   ASSERT_EQ(got.shape, ref.shape);
-  for (std::size_t i = 0; i < got.data.size(); ++i) EXPECT_NEAR(got.data[i], ref.data[i], 1e-4);
+  for (std::size_t i = 0; i < got.data.size(); ++i) {
+    EXPECT_NEAR(got.data[i], ref.data[i], 1e-4);
+  }
 }
 
 TEST(PredictCli, MissingInputIsAnError) {

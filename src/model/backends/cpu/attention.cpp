@@ -35,8 +35,8 @@ Attention::Primitives& Attention::primitives(std::int64_t nq, std::int64_t nk, s
       dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_inference,
                                      dnnl::algorithm::softmax_accurate, p.s, p.p, 2),
       ctx_->engine));
-  p.weighted_sum = dnnl::matmul(
-      dnnl::matmul::primitive_desc(dnnl::matmul::desc(p.p, p.v, p.o), ctx_->engine));
+  p.weighted_sum =
+      dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(p.p, p.v, p.o), ctx_->engine));
   return cache_.emplace(key, std::move(p)).first->second;
 }
 

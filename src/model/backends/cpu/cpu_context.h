@@ -19,7 +19,9 @@ enum class DType { f32, bf16 };
 inline dnnl::memory::data_type to_dnnl(DType t) {
   return t == DType::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
 }
-inline std::size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 2; }
+inline std::size_t dtype_size(DType t) {
+  return t == DType::f32 ? 4 : 2;
+}
 
 struct CpuContext {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};

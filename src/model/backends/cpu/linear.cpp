@@ -34,12 +34,23 @@ dnnl::matmul::primitive_desc Linear::make_pd(std::int64_t rows,
   dnnl::primitive_attr attr;
   dnnl::post_ops ops;
   switch (spec_.post_op) {
-    case PostOp::none: break;
-    case PostOp::gelu_tanh: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_tanh, 0, 0); break;
-    case PostOp::gelu_erf: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0, 0); break;
-    case PostOp::quick_gelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_swish, 1.702f, 0); break;
-    case PostOp::relu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0, 0); break;
-    case PostOp::residual_add: ops.append_sum(1.f); break;
+    case PostOp::none:
+      break;
+    case PostOp::gelu_tanh:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_tanh, 0, 0);
+      break;
+    case PostOp::gelu_erf:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0, 0);
+      break;
+    case PostOp::quick_gelu:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_swish, 1.702f, 0);
+      break;
+    case PostOp::relu:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0, 0);
+      break;
+    case PostOp::residual_add:
+      ops.append_sum(1.f);
+      break;
   }
   attr.set_post_ops(ops);
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, bias, dst), attr,
@@ -58,10 +69,9 @@ void Linear::run(std::int64_t rows, const void* src, void* dst) {
   dnnl::memory s({{rows, spec_.in}, to_dnnl(spec_.src), tag::ab}, ctx_->engine,
                  const_cast<void*>(src));
   dnnl::memory d({{rows, spec_.out}, to_dnnl(spec_.dst), tag::ab}, ctx_->engine, dst);
-  mm.execute(ctx_->stream, {{DNNL_ARG_SRC, s},
-                            {DNNL_ARG_WEIGHTS, weights_},
-                            {DNNL_ARG_BIAS, bias_},
-                            {DNNL_ARG_DST, d}});
+  mm.execute(
+      ctx_->stream,
+      {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_BIAS, bias_}, {DNNL_ARG_DST, d}});
   ctx_->stream.wait();
 }
 

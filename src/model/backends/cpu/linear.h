@@ -17,17 +17,17 @@ namespace emonet::model::cpu {
 
 enum class PostOp {
   none,
-  gelu_tanh,     // GELU, tanh approximation (PyTorch approximate="tanh")
-  gelu_erf,      // exact GELU
-  quick_gelu,    // x * sigmoid(1.702 x) (oneDNN swish with alpha 1.702)
+  gelu_tanh,   // GELU, tanh approximation (PyTorch approximate="tanh")
+  gelu_erf,    // exact GELU
+  quick_gelu,  // x * sigmoid(1.702 x) (oneDNN swish with alpha 1.702)
   relu,
   residual_add,  // dst = x W^T + b + dst (dst must be f32)
 };
 
 struct LinearSpec {
   std::int64_t in = 0, out = 0;
-  DType src = DType::f32;   // activations fed in; weights are packed to the same type
-  DType dst = DType::f32;   // output type
+  DType src = DType::f32;  // activations fed in; weights are packed to the same type
+  DType dst = DType::f32;  // output type
   PostOp post_op = PostOp::none;
   std::int64_t typical_rows = 1;  // rows used to let oneDNN pick the weight layout
 };
