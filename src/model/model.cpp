@@ -126,33 +126,37 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
   dims.activation = parse_activation(vc.hidden_act, files.config_json);
 
   {
+    // Heads first: their f32 copies are freed once stacked, before the big tower is packed,
+    // so the two never add up in peak memory.
+    const std::vector<Head> heads =
+        load_heads(files.heads_dir, HeadLoadOptions{options.allow_missing_heads});
+    const NeutralStats neutral = load_neutral_stats(files.neutral_json);
+    for (const auto& h : heads) {
+      if (h.layers.empty() || h.layers.front().in != vc.hidden_size)
+        throw Error("head takes " + std::to_string(h.layers.empty() ? 0 : h.layers.front().in) +
+                        " inputs but the vision tower gives " + std::to_string(vc.hidden_size),
+                    {files.heads_dir + "/" + h.key + ".pth", 0, "layers.0.weight"});
+      impl->categories.push_back(&lookup(h.key));
+      impl->neutral_means.push_back(neutral.mean_for(h.key));
+    }
+    impl->heads = std::make_unique<HeadStack>(impl->ctx, heads);
+    info.head_variant = head_variant(heads.front());
+    info.head_count = heads.size();
+  }
+  {
     // The mapping lives only while the weights are packed; then it is unmapped.
     const SafetensorsFile weights = SafetensorsFile::open(files.safetensors, "vision_model.");
     check_vision_tensors(weights, vc);
     std::deque<FloatTensor> converted;  // keeps non-f32 tensors' f32 copies alive while packing
-    TensorLookup lookup = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
+    TensorLookup tensor = [&](const std::string& name, const std::vector<std::int64_t>& shape) {
       const TensorView& view = weights.get(name, shape);
       converted.push_back(to_float32(view));
       return converted.back().data();
     };
     impl->tower =
-        std::make_unique<VisionTower>(impl->ctx, dims, lookup, info.precision == Precision::bf16);
+        std::make_unique<VisionTower>(impl->ctx, dims, tensor, info.precision == Precision::bf16);
   }
 
-  const std::vector<Head> heads =
-      load_heads(files.heads_dir, HeadLoadOptions{options.allow_missing_heads});
-  const NeutralStats neutral = load_neutral_stats(files.neutral_json);
-  for (const auto& h : heads) {
-    if (h.layers.empty() || h.layers.front().in != vc.hidden_size)
-      throw Error("head takes " + std::to_string(h.layers.empty() ? 0 : h.layers.front().in) +
-                      " inputs but the vision tower gives " + std::to_string(vc.hidden_size),
-                  {files.heads_dir + "/" + h.key + ".pth", 0, "layers.0.weight"});
-    impl->categories.push_back(&lookup(h.key));
-    impl->neutral_means.push_back(neutral.mean_for(h.key));
-  }
-  impl->heads = std::make_unique<HeadStack>(impl->ctx, heads);
-  info.head_variant = head_variant(heads.front());
-  info.head_count = heads.size();
   info.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Model(std::move(impl));
