@@ -4,6 +4,9 @@
 // warm-up run). bench/engine_bench.sh runs it next to PyTorch on the same weights.
 //
 //   engine_bench --model DIR [--batch 1,8] [--threads 2] [--precision fp32,bf16] [--iters 3]
+//   [--warmup 1]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,9 +20,18 @@
 using namespace emonet;
 using Clock = std::chrono::steady_clock;
 
+// CPU seconds (user + system) used by the process so far: unlike wall time, this does not
+// grow when other processes share the cores.
+static double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 int main(int argc, char** argv) {
   std::string dir, batches = "1,8", precisions = "fp32,bf16";
-  int threads = 2, iters = 3;
+  int threads = 2, iters = 3, warmup = 1;
   double gflop_per_image = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
@@ -66,21 +78,27 @@ int main(int argc, char** argv) {
       std::mt19937 rng(1);
       std::uniform_real_distribution<float> dist(-1.f, 1.f);
       for (auto& x : px) x = dist(rng);
-      m.predict_pixels(px, batch);  // warm-up: creates the primitives for this batch size
-      std::vector<double> times;
+      if (warmup) m.predict_pixels(px, batch);  // creates the primitives for this batch size
+      std::vector<double> times, cpu;
       for (int it = 0; it < iters; ++it) {
         const auto s = Clock::now();
+        const double c = cpu_seconds();
         m.predict_pixels(px, batch);
         times.push_back(std::chrono::duration<double>(Clock::now() - s).count());
+        cpu.push_back(cpu_seconds() - c);
       }
       std::sort(times.begin(), times.end());
+      std::sort(cpu.begin(), cpu.end());
       const double med = times[times.size() / 2];
+      const double med_cpu = cpu[cpu.size() / 2];
       std::printf(
           "{\"engine\": \"emonet\", \"precision\": \"%s\", \"batch\": %zu, \"threads\": %d, "
           "\"load_s\": %.3f, \"median_s\": %.4f, \"images_per_s\": %.4f, "
-          "\"gflop_per_s\": %.1f, \"isa\": \"%s\", \"kernels\": \"%s\"}\n",
+          "\"gflop_per_s\": %.1f, \"cpu_s_per_image\": %.3f, \"isa\": \"%s\", \"kernels\": "
+          "\"%s\"}\n",
           pname.c_str(), batch, threads, load, med, double(batch) / med,
-          gflop_per_image * double(batch) / med, info.cpu_isa.c_str(), m.kernels(batch).c_str());
+          gflop_per_image * double(batch) / med, med_cpu / double(batch), info.cpu_isa.c_str(),
+          m.kernels(batch).c_str());
       std::fflush(stdout);
     }
   }

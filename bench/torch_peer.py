@@ -27,6 +27,7 @@ def main():
     ap.add_argument("--precision", default="fp32,bf16")
     ap.add_argument("--iters", type=int, default=3)
     ap.add_argument("--gflop", type=float, default=519.0)
+    ap.add_argument("--warmup", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
@@ -43,17 +44,20 @@ def main():
                 for e in emb:
                     reference_forward.score(e, heads, neutral)
 
-            step()
-            times = []
+            if a.warmup:
+                step()
+            times, cpu = [], []
             for _ in range(a.iters):
-                s = time.perf_counter()
+                s, c = time.perf_counter(), time.process_time()
                 step()
                 times.append(time.perf_counter() - s)
+                cpu.append(time.process_time() - c)
             med = float(np.median(times))
             print(json.dumps({"engine": "pytorch " + torch.__version__, "precision": prec, "batch": b,
                               "threads": a.threads, "load_s": round(load, 3), "median_s": round(med, 4),
                               "images_per_s": round(b / med, 4),
-                              "gflop_per_s": round(a.gflop * b / med, 1)}), flush=True)
+                              "gflop_per_s": round(a.gflop * b / med, 1),
+                              "cpu_s_per_image": round(float(np.median(cpu)) / b, 3)}), flush=True)
 
 
 if __name__ == "__main__":
