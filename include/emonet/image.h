@@ -165,6 +165,10 @@ struct FaceDetectorOptions {
 // empty string if none of the known locations has it.
 std::string default_haar_cascade_path();
 
+// Options for a model file chosen by the user (e.g. `--face-model PATH`): empty = the
+// default Haar cascade, "*.onnx" = YuNet, "*.xml" = that Haar cascade; anything else throws.
+FaceDetectorOptions face_detector_options_for(const std::string& model_path);
+
 // Loads the detector model once; detect() may then be called many times, from any thread.
 class FaceDetector {
  public:

@@ -1,6 +1,7 @@
 // decode_image_file / decode_image_memory: format sniffing by magic bytes, then the
 // per-format decoder, then (optionally) the EXIF orientation.
 #include <cstring>
+#include <filesystem>
 
 #include "emonet/error.h"
 #include "emonet/files.h"
@@ -33,6 +34,9 @@ Image decode_image_memory(std::span<const std::uint8_t> bytes, const std::string
 }
 
 Image decode_image_file(const std::string& path, const DecodeOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error("is a directory, not an image file", {path, 0, ""});
   const MappedFile file(path);
   return decode_image_memory({file.data(), file.size()}, path, options);
 }

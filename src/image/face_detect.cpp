@@ -31,6 +31,19 @@ std::string default_haar_cascade_path() {
   return {};
 }
 
+FaceDetectorOptions face_detector_options_for(const std::string& model_path) {
+  FaceDetectorOptions o;
+  if (model_path.empty()) return o;
+  const std::string ext = std::filesystem::path(model_path).extension().string();
+  if (ext == ".onnx")
+    o.kind = FaceDetectorKind::kYuNet;
+  else if (ext != ".xml")
+    throw Error("face model must be a YuNet .onnx file or a Haar cascade .xml file",
+                {model_path, 0, ""});
+  o.model_path = model_path;
+  return o;
+}
+
 FaceDetector::FaceDetector(const FaceDetectorOptions& options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
   if (options.scale_factor <= 1.0)

@@ -1,8 +1,9 @@
 // JPEG through libjpeg-turbo with the settings of Pillow 9.4's JpegDecode.c: the library
 // defaults (ISLOW integer DCT, fancy upsampling, block smoothing for progressive files),
 // out_color_space RGB / GRAYSCALE / CMYK by component count, CMYK read as Adobe-inverted
-// ("CMYK;I") and converted with Pillow's cmyk2rgb. Truncated data is an error, as it is in
-// Pillow (which raises "image file is truncated"); other libjpeg warnings are ignored.
+// ("CMYK;I") and converted with Pillow's cmyk2rgb. Truncated data, including a missing
+// EOI marker, is an error, as in Pillow ("image file is truncated"); other libjpeg
+// warnings (e.g. extraneous bytes before a marker) are ignored, as Pillow ignores them.
 //
 // libjpeg reports fatal errors through error_exit, which must not return. Throwing a C++
 // exception through the C library's frames is undefined, so error_exit longjmps back to
@@ -113,8 +114,9 @@ bool decode_into(std::span<const std::uint8_t> bytes, jpeg_decompress_struct& ci
     JSAMPROW row = raw.data() + stride * cinfo.output_scanline;
     jpeg_read_scanlines(&cinfo, &row, 1);
   }
-  // Every pixel is decoded; a missing EOI marker after the last scan is tolerated, as
-  // Pillow stops reading once the image is complete.
+  // Reads up to the EOI marker: Pillow reports a file that ends before it (even when
+  // every pixel was decoded) as truncated, and so does this decoder.
+  jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   return true;
 }

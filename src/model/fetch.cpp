@@ -300,11 +300,12 @@ FetchedFile download(const std::string& endpoint, const std::string& repo, const
     if (t.status() == 200 && !remote.size && t.content_length()) expected = t.content_length();
     if (t.status() == 416 && !expected) expected = got;  // nothing to compare with
     if (expected && got != expected) {
-      if (got > expected) fs::remove(part);
+      // The transfer itself completed, so resuming cannot help: start clean next time.
+      fs::remove(part);
       throw Error("size mismatch for " + repo + "/" + remote.name + ": received " +
                   std::to_string(got) + " bytes, expected " + std::to_string(expected) +
-                  (got > expected ? " (partial file removed)"
-                                  : "; run the command again to resume from " + part.string()));
+                  (remote.size ? " (size listed by the Hub API)" : "") +
+                  "; the download was discarded");
     }
     fs::rename(part, dest);
     f.size = got;

@@ -40,15 +40,10 @@ bool is_allowed_global(std::string_view name) {
   return false;
 }
 
-ValuePtr make(Value::Kind kind) {
-  auto v = std::make_shared<Value>();
-  v->kind = kind;
-  return v;
-}
-
 class Machine {
  public:
-  Machine(std::string_view data, const std::string& source) : data_(data), source_(source) {}
+  Machine(std::string_view data, const std::string& source, Unpickled& out)
+      : data_(data), source_(source), out_(out) {}
 
   ValuePtr run() {
     while (true) {
@@ -245,7 +240,8 @@ class Machine {
           break;
         }
         case 0x92: {  // NEWOBJ_EX cls args kwargs
-          ValuePtr kwargs = pop(), args = pop(), cls = pop();
+          pop();  // kwargs: OrderedDict takes none worth honouring
+          ValuePtr args = pop(), cls = pop();
           push(new_object(*cls, *args));
           break;
         }
@@ -311,22 +307,27 @@ class Machine {
     return static_cast<std::int64_t>(v);
   }
 
-  static ValuePtr make_bool(bool b) {
+  ValuePtr make(Value::Kind kind) {
+    out_.arena.push_back(std::make_unique<Value>());
+    out_.arena.back()->kind = kind;
+    return out_.arena.back().get();
+  }
+  ValuePtr make_bool(bool b) {
     auto v = make(Value::Kind::Bool);
     v->b = b;
     return v;
   }
-  static ValuePtr make_int(std::int64_t i) {
+  ValuePtr make_int(std::int64_t i) {
     auto v = make(Value::Kind::Int);
     v->i = i;
     return v;
   }
-  static ValuePtr make_string(Value::Kind kind, std::string s) {
+  ValuePtr make_string(Value::Kind kind, std::string s) {
     auto v = make(kind);
     v->s = std::move(s);
     return v;
   }
-  static ValuePtr make_seq(Value::Kind kind, std::vector<ValuePtr> items) {
+  ValuePtr make_seq(Value::Kind kind, std::vector<ValuePtr> items) {
     auto v = make(kind);
     v->items = std::move(items);
     return v;
@@ -339,15 +340,15 @@ class Machine {
 
   void push(ValuePtr v) {
     if (stack_.size() >= kMaxStack) fail("pickle stack too deep");
-    stack_.push_back(std::move(v));
+    stack_.push_back(v);
   }
   ValuePtr pop() {
     if (stack_.size() <= (marks_.empty() ? 0 : marks_.back())) fail("pickle stack underflow");
-    ValuePtr v = std::move(stack_.back());
+    ValuePtr v = stack_.back();
     stack_.pop_back();
     return v;
   }
-  const ValuePtr& top() {
+  ValuePtr top() {
     if (stack_.size() <= (marks_.empty() ? 0 : marks_.back())) fail("pickle stack underflow");
     return stack_.back();
   }
@@ -366,12 +367,12 @@ class Machine {
     return out;
   }
   Value* list_target() {
-    Value* v = top().get();
+    Value* v = top();
     if (v->kind != Value::Kind::List) fail("APPEND to a " + describe(*v));
     return v;
   }
   Value* dict_target() {
-    Value* v = top().get();
+    Value* v = top();
     if (v->kind != Value::Kind::Dict) fail("SETITEM on a " + describe(*v));
     return v;
   }
@@ -504,6 +505,7 @@ class Machine {
 
   std::string_view data_;
   const std::string& source_;
+  Unpickled& out_;
   std::size_t pos_ = 0;
   std::vector<ValuePtr> stack_;
   std::vector<std::size_t> marks_;
@@ -512,8 +514,10 @@ class Machine {
 
 }  // namespace
 
-ValuePtr unpickle(std::string_view data, const std::string& source) {
-  return Machine(data, source).run();
+Unpickled unpickle(std::string_view data, const std::string& source) {
+  Unpickled out;
+  out.root = Machine(data, source, out).run();
+  return out;
 }
 
 std::string describe(const Value& v) {

@@ -23,7 +23,9 @@
 namespace emonet::model::pickle {
 
 struct Value;
-using ValuePtr = std::shared_ptr<Value>;
+// Values are owned by the Unpickled arena below, so reference cycles a hostile pickle
+// builds (a list appended to itself) cannot leak.
+using ValuePtr = Value*;
 
 // A storage reference from a persistent id ('storage', torch.FloatStorage, key, location,
 // numel); the bytes live in the archive at data/<key>.
@@ -67,8 +69,13 @@ struct Value {
   TensorRef tensor;
 };
 
+struct Unpickled {
+  std::vector<std::unique_ptr<Value>> arena;  // every value built
+  const Value* root = nullptr;                // the pickle's result
+};
+
 // Runs `data` (a pickle) and returns its result. `source` names the file for errors.
-ValuePtr unpickle(std::string_view data, const std::string& source);
+Unpickled unpickle(std::string_view data, const std::string& source);
 
 std::string describe(const Value& v);  // "tuple", "str 'abc'", ... for messages
 

@@ -123,8 +123,8 @@ std::vector<StateTensor> load_torch_state_dict(const std::string& path) {
   }
 
   const std::string program = zip.read(*pkl);
-  const pickle::ValuePtr root = pickle::unpickle(program, path);
-  const Value& dict = find_state_dict(*root, path);
+  const pickle::Unpickled result = pickle::unpickle(program, path);
+  const Value& dict = find_state_dict(*result.root, path);
 
   std::map<std::string, std::string> storages;  // key -> bytes, read once even if shared
   std::vector<StateTensor> out;

@@ -80,6 +80,8 @@ TEST(ImageCorrupt, EmptyUnknownAndMissingFiles) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/face.jpg"), std::string::npos);
   }
+  test::TempDir tmp;
+  EXPECT_THROW(decode_image_file(tmp.path().string()), Error);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Decoded pixels equal Pillow's Image.open(f).convert("RGB") for every fixture image.
 #include <gtest/gtest.h>
 
+#include "emonet/error.h"
 #include "image_fixtures.h"
 
 namespace emonet {
@@ -18,6 +19,21 @@ TEST(ImageDecode, MatchesPillowExactly) {
     const Image img = decode_image_file(fixture(name));
     EXPECT_EQ(img.channels, 3);
     EXPECT_TRUE(test::same_pixels(img, read_npy_u8(fixture(c["ref"]))));
+  }
+}
+
+TEST(ImageDecode, FileEndingsAcceptedOrRejectedAsPillowDoes) {
+  const auto& cases = manifest()["endings"];
+  ASSERT_GE(cases.size(), 5u);
+  for (const auto& c : cases) {
+    const std::string name = c["image"];
+    SCOPED_TRACE(name);
+    if (c.contains("ref")) {
+      EXPECT_TRUE(
+          test::same_pixels(decode_image_file(fixture(name)), read_npy_u8(fixture(c["ref"]))));
+    } else {
+      EXPECT_THROW(decode_image_file(fixture(name)), Error) << "Pillow: " << c["pillow_error"];
+    }
   }
 }
 

@@ -20,7 +20,8 @@ TEST(ImageResize, MatchesPillowExactly) {
                               std::to_string(int{c["width"]}) + "x" +
                               std::to_string(int{c["height"]});
     SCOPED_TRACE(label);
-    const Image out = resize(sources[src], c["width"], c["height"], parse_resample(c["filter"].get<std::string>()));
+    const Image out = resize(sources[src], c["width"], c["height"],
+                             parse_resample(c["filter"].get<std::string>()));
     EXPECT_TRUE(test::same_pixels(out, read_npy_u8(fixture(c["ref"]))));
   }
 }
