@@ -2,6 +2,8 @@
 // against the PyTorch reference: fp32 raw outputs within 2e-4, bf16 close. Label `slow`.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "engine_test_util.h"
 #include "support/test_paths.h"
 
