@@ -59,6 +59,13 @@ int main(int argc, char** argv) {
     auto m = model::Model::load(dir, {threads, model::parse_precision(pname), false});
     const double load = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto& info = m.info();
+    if (iters == 0) {  // load only (for measuring load time and memory)
+      std::printf(
+          "{\"engine\": \"emonet\", \"precision\": \"%s\", \"load_s\": %.3f, "
+          "\"load_cpu_s\": %.3f}\n",
+          pname.c_str(), load, cpu_seconds());
+      continue;
+    }
     if (gflop_per_image == 0) {
       // 2 FLOPs per multiply-add: encoder (4ND^2 + 2NDI + 2N^2 D per layer), patch
       // embedding and the MAP head's key/value projections (the rest is negligible).

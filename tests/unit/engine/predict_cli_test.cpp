@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "emonet/predict.h"
 #include "engine_test_util.h"
 #include "support/test_paths.h"
 
@@ -116,6 +117,28 @@ TEST(PredictCli, MissingInputIsAnError) {
   const auto r = test::run_cli(predict("'" + kDir + "/no-such-file.png'"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no-such-file.png"), std::string::npos) << r.err;
+}
+
+TEST(PredictCli, FacesModeReportsImagesWithoutFaces) {
+  // The fixture images are noise: the Haar cascade finds no face, which is reported.
+  const auto r = test::run_cli(predict("--faces '" + kDir + "/images/a_rgb.png'"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no face found"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST(PredictJson, FaceRecordsCarryTheirBox) {
+  model::Prediction p;
+  const auto& c = lookup("model_valence_best");
+  p.heads.push_back(model::HeadScore{&c, 0.5f, 0.25, std::nullopt});
+  const auto j =
+      nlohmann::json::parse(model::prediction_json("x.jpg", p, FaceBox{1, 2, 30, 40, 0.9f}, 3));
+  EXPECT_EQ(j["image_path"], "x.jpg");
+  EXPECT_EQ(j["face"], 3);
+  EXPECT_EQ(j["box"]["x"], 1);
+  EXPECT_EQ(j["box"]["height"], 40);
+  EXPECT_EQ(j["results"]["model_valence_best"]["raw"].get<double>(), 0.5);
+  EXPECT_TRUE(j["results"]["model_valence_best"]["softmax"].is_null());
 }
 
 }  // namespace
