@@ -3,7 +3,8 @@
 // mean_subtracted and the softmax over the 40 emotions from raw must give their values.
 // Their softmax is torch.softmax over a float32 tensor (checked with Debian's torch: it
 // reproduces ferd.jsonl bit for bit); ours is computed in double, so the two differ by
-// float32 rounding, at most ~1.1e-8 on this file. The tolerance 5e-8 still catches a
+// float32 rounding: at most 1.2e-7 absolute on this file (checked with numpy in float64).
+// The tolerance 2e-7 (under two float32 ulps near 1) still catches a
 // softmax over the wrong set of heads or over raw instead of mean-subtracted scores.
 #include <gtest/gtest.h>
 
@@ -44,7 +45,7 @@ TEST(Scores, ReproduceTheAuthorsSoftmaxOnFerd) {
         EXPECT_TRUE(cats[h]->is_extra());
       } else {
         ASSERT_TRUE(scores[h].softmax.has_value()) << cats[h]->head_key;
-        EXPECT_NEAR(*scores[h].softmax, stored[h]["softmax"].get<double>(), 5e-8)
+        EXPECT_NEAR(*scores[h].softmax, stored[h]["softmax"].get<double>(), 2e-7)
             << j["image_path"] << " " << cats[h]->head_key;
       }
     }
