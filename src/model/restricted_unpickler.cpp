@@ -240,7 +240,7 @@ class Machine {
           break;
         }
         case 0x92: {  // NEWOBJ_EX cls args kwargs
-          pop();  // kwargs: OrderedDict takes none worth honouring
+          pop();      // kwargs: OrderedDict takes none worth honouring
           ValuePtr args = pop(), cls = pop();
           push(new_object(*cls, *args));
           break;
