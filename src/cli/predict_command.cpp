@@ -1,0 +1,109 @@
+// `emonet predict`: scores images (or the faces in them) with Empathic-Insight-Face.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "emonet/error.h"
+#include "emonet/model.h"
+#include "emonet/predict.h"
+
+namespace emonet::cli {
+namespace {
+
+struct Options {
+  std::string model = "large";
+  std::size_t batch = 8;
+  int threads = 0;
+  std::string precision = "fp32";
+  bool faces = false;
+  std::string face_model;
+  double face_margin = 0.2;
+  std::string format = "jsonl";
+  std::size_t top = 5;
+  std::string embeddings;
+  bool exif_rotate = false;
+  std::vector<std::string> inputs;
+};
+
+int run(const Options& o, const GlobalOptions& global) {
+  const auto images = model::collect_images(o.inputs);
+  model::ModelOptions mo;
+  mo.threads = o.threads;
+  mo.precision = model::parse_precision(o.precision);
+  const auto m = model::Model::load(o.model, mo);
+  if (!global.quiet)
+    std::fprintf(stderr, "emonet: %s model (%zu heads), %s on %s, %d threads, loaded in %.1f s\n",
+                 m.info().head_variant.c_str(), m.info().head_count,
+                 std::string(model::precision_name(m.info().precision)).c_str(),
+                 m.info().cpu_isa.c_str(), m.info().threads, m.info().load_seconds);
+
+  model::PredictOptions po;
+  po.batch = o.batch;
+  po.format = model::parse_output_format(o.format);
+  po.top_k = o.top;
+  po.faces = o.faces;
+  if (!o.face_model.empty()) {
+    po.face_detector.kind = FaceDetectorKind::kYuNet;
+    po.face_detector.model_path = o.face_model;
+  }
+  po.face_margin = o.face_margin;
+  po.exif_rotate = o.exif_rotate;
+  po.embeddings_npy = o.embeddings;
+  po.progress = !global.quiet;
+  const auto s = model::run_predictions(m, images, po, std::cout, std::cerr);
+  if (s.failed > 0) {
+    std::fprintf(stderr, "emonet: %zu of %zu images could not be read (see above)\n", s.failed,
+                 s.images);
+    return 1;
+  }
+  return 0;
+}
+
+RunFn setup(CLI::App& app, const GlobalOptions& global) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("predict",
+                                 "Score the 40 emotions (and 4 extra dimensions) of face images");
+  cmd->add_option("--model", o->model,
+                  "Model directory (DIR/siglip, DIR/heads), or large / small from the cache")
+      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per forward pass")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  cmd->add_option("--precision", o->precision,
+                  "fp32 (reference), bf16, or auto (bf16 when the CPU runs it natively)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
+  cmd->add_flag("--faces", o->faces, "Detect faces and score each one (records get a box)");
+  cmd->add_option("--face-model", o->face_model,
+                  "YuNet ONNX model for --faces (default: OpenCV's Haar cascade)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--face-margin", o->face_margin,
+                  "Margin around each face box, fraction of its size")
+      ->check(CLI::Range(0.0, 2.0))
+      ->capture_default_str();
+  cmd->add_option("--format", o->format, "Output: jsonl (authors' layout), csv or table")
+      ->check(CLI::IsMember({"jsonl", "csv", "table"}))
+      ->capture_default_str();
+  cmd->add_option("--top", o->top, "Emotions shown per image with --format table")
+      ->check(CLI::Range(1, 40))
+      ->capture_default_str();
+  cmd->add_option("--embeddings", o->embeddings,
+                  "Also write the pooled SigLIP embeddings here as .npy [records, hidden]");
+  cmd->add_flag("--exif-rotate", o->exif_rotate,
+                "Apply EXIF orientation (the reference pipeline ignores it)");
+  cmd->add_option("inputs", o->inputs, "Image files or directories (walked for jpg/png/webp)")
+      ->required();
+  set_examples(*cmd, {"emonet predict --model large photo.jpg > scores.jsonl",
+                      "emonet predict --model ./models/large --format table --top 3 faces/",
+                      "emonet predict --faces --precision auto --batch 8 --threads 2 group.jpg",
+                      "emonet predict --embeddings emb.npy --format csv images/ > scores.csv"});
+  return [o, &global] { return run(*o, global); };
+}
+
+EMONET_REGISTER_COMMAND("predict", setup);
+
+}  // namespace
+}  // namespace emonet::cli

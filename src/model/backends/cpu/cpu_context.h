@@ -1,0 +1,73 @@
+// The oneDNN CPU engine, its stream and the small utilities every CPU op shares
+// (data types, bf16 conversion, aligned buffers, ISA detection).
+//
+// A CpuContext is used by one thread at a time: the Model serialises predict() calls,
+// so the single stream and the primitive caches need no locking of their own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+
+namespace emonet::model::cpu {
+
+// Element type of an activation or weight tensor as the matmuls see it.
+enum class DType { f32, bf16 };
+
+inline dnnl::memory::data_type to_dnnl(DType t) {
+  return t == DType::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+}
+inline std::size_t dtype_size(DType t) {
+  return t == DType::f32 ? 4 : 2;
+}
+
+struct CpuContext {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+};
+
+// True when oneDNN dispatches bf16 matmuls to native bf16 instructions on this CPU
+// (AVX-512-BF16 or AMX); otherwise bf16 would be emulated and slower than fp32.
+bool cpu_has_native_bf16();
+// oneDNN's name for the instruction set it uses ("avx512_core_bf16", ...).
+std::string cpu_isa_name();
+
+// Round-to-nearest-even float -> bfloat16 (the conversion oneDNN and PyTorch use).
+inline std::uint16_t float_to_bf16(float f) {
+  std::uint32_t u;
+  static_assert(sizeof(u) == sizeof(f));
+  __builtin_memcpy(&u, &f, sizeof(u));
+  if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x007fffffu)) return std::uint16_t((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return std::uint16_t(u >> 16);
+}
+void convert_to_bf16(const float* src, std::uint16_t* dst, std::size_t n);
+
+// A 64-byte aligned, uninitialised heap buffer (activations, packed small weights).
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(std::size_t bytes) { resize(bytes); }
+  void resize(std::size_t bytes);
+  template <class T = void>
+  T* as() const {
+    return static_cast<T*>(data_.get());
+  }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(void* p) const;
+  };
+  std::unique_ptr<void, Free> data_;
+  std::size_t bytes_ = 0;
+};
+
+// Tells the kernel it may drop the resident pages of a read-only file mapping (the
+// weights after they were packed), so the mapped and the packed copy do not both count
+// towards memory for the whole load. Pages come back from the file if touched again.
+void release_mapped_pages(const void* data, std::size_t bytes);
+
+}  // namespace emonet::model::cpu

@@ -1,0 +1,58 @@
+// A fully connected layer y = x W^T + b on oneDNN matmul, with an optional fused post-op
+// (GELU, ReLU, or adding the result into dst for residual connections).
+//
+// The weights are given in PyTorch's [out, in] row-major layout (e.g. straight from a
+// mapped safetensors file) and packed ONCE at construction into the blocked layout and
+// data type oneDNN's fastest kernel wants (format_tag::any, then one reorder). Matmul
+// primitives are created lazily for each number of rows and cached.
+// Not thread-safe: one caller at a time (the Model serialises predict()).
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "model/backends/cpu/cpu_context.h"
+
+namespace emonet::model::cpu {
+
+enum class PostOp {
+  none,
+  gelu_tanh,   // GELU, tanh approximation (PyTorch approximate="tanh")
+  gelu_erf,    // exact GELU
+  quick_gelu,  // x * sigmoid(1.702 x) (oneDNN swish with alpha 1.702)
+  relu,
+  residual_add,  // dst = x W^T + b + dst (dst must be f32)
+};
+
+struct LinearSpec {
+  std::int64_t in = 0, out = 0;
+  DType src = DType::f32;  // activations fed in; weights are packed to the same type
+  DType dst = DType::f32;  // output type
+  PostOp post_op = PostOp::none;
+  std::int64_t typical_rows = 1;  // rows used to let oneDNN pick the weight layout
+};
+
+class Linear {
+ public:
+  Linear() = default;
+  // weight: [out, in] f32 row-major; bias: [out] f32 or nullptr.
+  Linear(CpuContext& ctx, const LinearSpec& spec, const float* weight, const float* bias);
+
+  // src: [rows, in] of spec.src; dst: [rows, out] of spec.dst.
+  void run(std::int64_t rows, const void* src, void* dst);
+
+  const LinearSpec& spec() const { return spec_; }
+  // The kernel oneDNN chose for `rows` rows (e.g. "brg:avx512_core_bf16").
+  std::string implementation(std::int64_t rows);
+
+ private:
+  dnnl::matmul::primitive_desc make_pd(std::int64_t rows, const dnnl::memory::desc& weights) const;
+  dnnl::matmul& primitive(std::int64_t rows);
+
+  CpuContext* ctx_ = nullptr;
+  LinearSpec spec_;
+  dnnl::memory weights_, bias_;
+  std::map<std::int64_t, dnnl::matmul> cache_;
+};
+
+}  // namespace emonet::model::cpu

@@ -1,0 +1,211 @@
+#include "model/vision_tower.h"
+
+#include <cstring>
+
+#include "emonet/error.h"
+
+namespace emonet::model {
+
+using cpu::DType;
+using cpu::Linear;
+using cpu::LinearSpec;
+using cpu::PostOp;
+
+namespace {
+
+// Byte offset of element `i` in a buffer of type t.
+inline void* at(const cpu::Buffer& b, std::int64_t i, DType t) {
+  return b.as<char>() + i * std::int64_t(cpu::dtype_size(t));
+}
+
+std::vector<float> copy_of(const float* p, std::size_t n) {
+  std::vector<float> v(p, p + n);
+  cpu::release_mapped_pages(p, n * sizeof(float));
+  return v;
+}
+
+}  // namespace
+
+VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const TensorLookup& lookup,
+                         bool bf16)
+    : ctx_(&ctx), dims_(d), act_(bf16 ? DType::bf16 : DType::f32) {
+  if (d.hidden % d.heads != 0)
+    throw Error("hidden_size " + std::to_string(d.hidden) + " is not a multiple of " +
+                    std::to_string(d.heads) + " attention heads",
+                {"config.json", 0, "vision_config.num_attention_heads"});
+  if (d.image_size % d.patch_size != 0)
+    throw Error("image_size is not a multiple of patch_size", {"config.json", 0, "patch_size"});
+  const std::int64_t D = d.hidden, I = d.intermediate, N = d.tokens();
+  const std::int64_t patch_in = d.channels * d.patch_size * d.patch_size;
+  PostOp gelu = PostOp::gelu_tanh;
+  switch (d.activation) {
+    case Activation::gelu_tanh:
+      gelu = PostOp::gelu_tanh;
+      break;
+    case Activation::gelu_erf:
+      gelu = PostOp::gelu_erf;
+      break;
+    case Activation::quick_gelu:
+      gelu = PostOp::quick_gelu;
+      break;
+    case Activation::relu:
+      gelu = PostOp::relu;
+      break;
+  }
+
+  // Linear from a tensor pair "<name>.weight" [out, in] / "<name>.bias" [out].
+  auto linear = [&](const std::string& name, std::int64_t in, std::int64_t out, DType src,
+                    DType dst, PostOp op, std::int64_t rows) {
+    const float* w = lookup(name + ".weight", {out, in});
+    const float* b = lookup(name + ".bias", {out});
+    Linear l(ctx, LinearSpec{in, out, src, dst, op, rows}, w, b);
+    cpu::release_mapped_pages(w, std::size_t(in * out) * sizeof(float));
+    return l;
+  };
+  auto norm = [&](const std::string& name) {
+    cpu::LayerNormParams p;
+    p.gamma = copy_of(lookup(name + ".weight", {D}), std::size_t(D));
+    p.beta = copy_of(lookup(name + ".bias", {D}), std::size_t(D));
+    p.eps = d.layer_norm_eps;
+    return p;
+  };
+
+  const std::string emb = "vision_model.embeddings.";
+  {
+    // The conv kernel [D, C, P, P] is a [D, C*P*P] matrix over im2col patches; the patch
+    // embedding stays f32 in both precisions (it is 0.2 % of the work).
+    const float* w =
+        lookup(emb + "patch_embedding.weight", {D, d.channels, d.patch_size, d.patch_size});
+    const float* b = lookup(emb + "patch_embedding.bias", {D});
+    patch_ = Linear(ctx, LinearSpec{patch_in, D, DType::f32, DType::f32, PostOp::none, N}, w, b);
+    cpu::release_mapped_pages(w, std::size_t(D * patch_in) * sizeof(float));
+  }
+  position_ = copy_of(lookup(emb + "position_embedding.weight", {N, D}), std::size_t(N * D));
+
+  blocks_.reserve(std::size_t(d.layers));
+  std::vector<float> qkv_w(std::size_t(3 * D * D)), qkv_b(std::size_t(3 * D));
+  for (std::int64_t i = 0; i < d.layers; ++i) {
+    const std::string p = "vision_model.encoder.layers." + std::to_string(i) + ".";
+    Block blk;
+    blk.ln1 = norm(p + "layer_norm1");
+    blk.ln2 = norm(p + "layer_norm2");
+    // Q, K and V projections fused into one [3D, D] matmul.
+    const char* names[3] = {"q_proj", "k_proj", "v_proj"};
+    for (int j = 0; j < 3; ++j) {
+      const std::string n = p + "self_attn." + names[j];
+      const float* w = lookup(n + ".weight", {D, D});
+      std::memcpy(qkv_w.data() + j * D * D, w, sizeof(float) * std::size_t(D * D));
+      std::memcpy(qkv_b.data() + j * D, lookup(n + ".bias", {D}), sizeof(float) * std::size_t(D));
+      cpu::release_mapped_pages(w, sizeof(float) * std::size_t(D * D));
+    }
+    blk.qkv =
+        Linear(ctx, LinearSpec{D, 3 * D, act_, act_, PostOp::none, N}, qkv_w.data(), qkv_b.data());
+    blk.out_proj =
+        linear(p + "self_attn.out_proj", D, D, act_, DType::f32, PostOp::residual_add, N);
+    blk.fc1 = linear(p + "mlp.fc1", D, I, act_, act_, gelu, N);
+    blk.fc2 = linear(p + "mlp.fc2", I, D, act_, DType::f32, PostOp::residual_add, N);
+    blocks_.push_back(std::move(blk));
+  }
+  post_ln_ = norm("vision_model.post_layernorm");
+
+  // MAP head. The probe is a constant, so its query projection is computed once here.
+  const std::string h = "vision_model.head.";
+  const float* probe = lookup(h + "probe", {1, 1, D});
+  const float* in_w = lookup(h + "attention.in_proj_weight", {3 * D, D});
+  const float* in_b = lookup(h + "attention.in_proj_bias", {3 * D});
+  std::vector<float> query(static_cast<std::size_t>(D));
+  for (std::int64_t o = 0; o < D; ++o) {
+    double s = in_b[o];
+    for (std::int64_t k = 0; k < D; ++k) s += double(in_w[o * D + k]) * double(probe[k]);
+    query[std::size_t(o)] = float(s);
+  }
+  probe_query_.resize(std::size_t(D) * cpu::dtype_size(act_));
+  if (act_ == DType::f32)
+    std::memcpy(probe_query_.as(), query.data(), sizeof(float) * std::size_t(D));
+  else
+    cpu::convert_to_bf16(query.data(), probe_query_.as<std::uint16_t>(), std::size_t(D));
+  // Rows D..3D of the packed in_proj are the K and V projections.
+  head_kv_ = Linear(ctx, LinearSpec{D, 2 * D, act_, act_, PostOp::none, N}, in_w + D * D, in_b + D);
+  cpu::release_mapped_pages(in_w, sizeof(float) * std::size_t(3 * D * D));
+  head_out_ = linear(h + "attention.out_proj", D, D, act_, DType::f32, PostOp::none, 8);
+  head_ln_ = norm(h + "layernorm");
+  head_fc1_ = linear(h + "mlp.fc1", D, I, act_, act_, gelu, 8);
+  head_fc2_ = linear(h + "mlp.fc2", I, D, act_, DType::f32, PostOp::residual_add, 8);
+  attention_ = cpu::Attention(ctx, d.heads, d.head_dim(), act_);
+}
+
+void VisionTower::patch_embed(const float* pixels, std::int64_t batch) {
+  const std::int64_t C = dims_.channels, P = dims_.patch_size, S = dims_.image_size;
+  const std::int64_t G = dims_.grid(), N = dims_.tokens(), D = dims_.hidden;
+  const std::int64_t row = C * P * P;
+  patches_.resize(std::size_t(batch * N * row) * sizeof(float));
+  float* out = patches_.as<float>();
+  // im2col: token (gy, gx) gets its patch flattened in the conv kernel's (c, ky, kx) order.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (std::int64_t b = 0; b < batch; ++b)
+    for (std::int64_t gy = 0; gy < G; ++gy)
+      for (std::int64_t gx = 0; gx < G; ++gx) {
+        float* dst = out + ((b * N) + gy * G + gx) * row;
+        for (std::int64_t c = 0; c < C; ++c)
+          for (std::int64_t ky = 0; ky < P; ++ky) {
+            const float* src = pixels + ((b * C + c) * S + gy * P + ky) * S + gx * P;
+            std::memcpy(dst + (c * P + ky) * P, src, sizeof(float) * std::size_t(P));
+          }
+      }
+  patch_.run(batch * N, patches_.as(), x_.as());
+  float* x = x_.as<float>();
+  const float* pos = position_.data();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < batch * N; ++r)
+    for (std::int64_t i = 0; i < D; ++i) x[r * D + i] += pos[(r % N) * D + i];
+}
+
+void VisionTower::forward(const float* pixels, std::int64_t batch, float* pooled) {
+  const std::int64_t D = dims_.hidden, I = dims_.intermediate, N = dims_.tokens();
+  const std::int64_t M = batch * N;
+  const std::size_t es = cpu::dtype_size(act_);
+  x_.resize(std::size_t(M * D) * sizeof(float));
+  normed_.resize(std::size_t(M * D) * es);
+  qkv_.resize(std::size_t(M * 3 * D) * es);
+  attn_.resize(std::size_t(M * D) * es);
+  mid_.resize(std::size_t(M * I) * es);
+
+  patch_embed(pixels, batch);
+  float* x = x_.as<float>();
+  for (auto& blk : blocks_) {
+    cpu::layer_norm(blk.ln1, x, M, normed_.as(), act_);
+    blk.qkv.run(M, normed_.as(), qkv_.as());
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const std::int64_t base = b * N * 3 * D;
+      attention_.run(N, N, at(qkv_, base, act_), 3 * D, at(qkv_, base + D, act_),
+                     at(qkv_, base + 2 * D, act_), 3 * D, at(attn_, b * N * D, act_));
+    }
+    blk.out_proj.run(M, attn_.as(), x);
+    cpu::layer_norm(blk.ln2, x, M, normed_.as(), act_);
+    blk.fc1.run(M, normed_.as(), mid_.as());
+    blk.fc2.run(M, mid_.as(), x);
+  }
+  cpu::layer_norm(post_ln_, x, M, normed_.as(), act_);
+
+  // MAP head: one learned query attends over each image's tokens.
+  head_kv_.run(M, normed_.as(), qkv_.as());  // [M, 2D]: K then V per row
+  pooled_attn_.resize(std::size_t(batch * D) * es);
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const std::int64_t base = b * N * 2 * D;
+    attention_.run(1, N, probe_query_.as(), D, at(qkv_, base, act_), at(qkv_, base + D, act_),
+                   2 * D, at(pooled_attn_, b * D, act_));
+  }
+  head_out_.run(batch, pooled_attn_.as(), pooled);  // a = out_proj(attention)
+  cpu::layer_norm(head_ln_, pooled, batch, normed_.as(), act_);
+  head_fc1_.run(batch, normed_.as(), mid_.as());
+  head_fc2_.run(batch, mid_.as(), pooled);  // pooled = a + mlp(LN(a))
+}
+
+std::string VisionTower::kernels(std::int64_t batch) {
+  const std::int64_t M = batch * dims_.tokens();
+  auto& b = blocks_.front();
+  return "qkv " + b.qkv.implementation(M) + ", fc1 " + b.fc1.implementation(M) + ", fc2 " +
+         b.fc2.implementation(M);
+}
+
+}  // namespace emonet::model

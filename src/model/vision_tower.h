@@ -1,0 +1,77 @@
+// The SigLIP vision tower (fixed-resolution checkpoints) on the oneDNN CPU backend:
+// patch embedding, learned position embedding, pre-LN encoder blocks, post-LN and the
+// multi-head attention pooling ("MAP") head; it turns preprocessed pixels into the
+// pooled embedding (transformers' `pooler_output` / `get_image_features`).
+//
+// Weights are packed at construction and the source tensors released; forward() keeps
+// its activations in members, so one VisionTower runs one forward at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/backends/cpu/attention.h"
+#include "model/backends/cpu/cpu_context.h"
+#include "model/backends/cpu/layer_norm.h"
+#include "model/backends/cpu/linear.h"
+
+namespace emonet::model {
+
+// The MLP activation (config.json hidden_act).
+enum class Activation { gelu_tanh, gelu_erf, quick_gelu, relu };
+
+// Architecture sizes (from config.json's vision_config).
+struct VisionDims {
+  std::int64_t image_size = 384, patch_size = 16, channels = 3;
+  std::int64_t hidden = 1152, layers = 27, heads = 16, intermediate = 4304;
+  float layer_norm_eps = 1e-6f;
+  Activation activation = Activation::gelu_tanh;
+
+  std::int64_t grid() const { return image_size / patch_size; }
+  std::int64_t tokens() const { return grid() * grid(); }
+  std::int64_t head_dim() const { return hidden / heads; }
+};
+
+// Gives the f32 data of a vision weight by its Hugging Face name (e.g.
+// "vision_model.post_layernorm.weight"), checking it has exactly `shape`; throws
+// emonet::Error naming the tensor when it is missing or shaped differently.
+using TensorLookup =
+    std::function<const float*(const std::string& name, const std::vector<std::int64_t>& shape)>;
+
+class VisionTower {
+ public:
+  VisionTower(cpu::CpuContext& ctx, const VisionDims& dims, const TensorLookup& lookup, bool bf16);
+
+  // pixels: [batch, channels, image_size, image_size] f32; pooled: [batch, hidden] f32.
+  void forward(const float* pixels, std::int64_t batch, float* pooled);
+
+  const VisionDims& dims() const { return dims_; }
+  bool bf16() const { return act_ == cpu::DType::bf16; }
+  // oneDNN kernel names of the big matmuls at `batch` images (for logs and benchmarks).
+  std::string kernels(std::int64_t batch);
+
+ private:
+  struct Block {
+    cpu::LayerNormParams ln1, ln2;
+    cpu::Linear qkv, out_proj, fc1, fc2;
+  };
+  void patch_embed(const float* pixels, std::int64_t batch);
+
+  cpu::CpuContext* ctx_;
+  VisionDims dims_;
+  cpu::DType act_;
+  cpu::Linear patch_;
+  std::vector<float> position_;  // [tokens, hidden]
+  std::vector<Block> blocks_;
+  cpu::LayerNormParams post_ln_, head_ln_;
+  cpu::Buffer probe_query_;  // probe projected by the head's Q weights, [hidden] of act_
+  cpu::Linear head_kv_, head_out_, head_fc1_, head_fc2_;
+  cpu::Attention attention_;
+  // Activations, reused between calls.
+  cpu::Buffer patches_, x_, normed_, qkv_, attn_, mid_, queries_, pooled_attn_;
+};
+
+}  // namespace emonet::model
