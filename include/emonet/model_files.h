@@ -11,7 +11,6 @@
 //   SafetensorsFile      mmaps model.safetensors and indexes (a prefix of) its tensors;
 //                        nothing is copied, text weights are never touched.
 //   load_vision_config   vision sizes from config.json, Hugging Face defaults for the rest.
-//   load_preprocess_config  image preprocessing from preprocessor_config.json.
 //   load_torch_state_dict   a .pth zip container read with a restricted unpickler that
 //                        accepts only the globals a tensor state dict needs and never
 //                        executes anything.
@@ -161,24 +160,6 @@ struct VisionConfig {
 // than gelu_pytorch_tanh / gelu_new (both tanh-approximated) / gelu (exact), or a NaFlex
 // (siglip2) config, which this engine does not support.
 VisionConfig load_vision_config(const std::string& config_json_path);
-
-// Image preprocessing (transformers SiglipImageProcessor). Defaults are that class's.
-struct PreprocessConfig {
-  bool do_convert_rgb = true;
-  bool do_resize = true;
-  int height = 224;
-  int width = 224;
-  int resample = 2;  // PIL numbering: 0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, ...
-  bool do_rescale = true;
-  double rescale_factor = 1.0 / 255.0;
-  bool do_normalize = true;
-  std::array<double, 3> image_mean = {0.5, 0.5, 0.5};
-  std::array<double, 3> image_std = {0.5, 0.5, 0.5};
-};
-
-// Reads preprocessor_config.json (size as {"height","width"} or {"shortest_edge"} is not
-// supported by SigLIP; a number or {"height","width"} is). Errors name the file and key.
-PreprocessConfig load_preprocess_config(const std::string& path);
 
 // Every vision tensor a SigLIP checkpoint with `config` must contain, with its shape, in
 // forward order (embeddings, layers 0..L-1, post_layernorm, head). Names as in §2.5 of

@@ -2,34 +2,12 @@
 
 #include "annotate/web_assets.h"
 #include "emonet/error.h"
+#include "emonet/html.h"
 
 namespace emonet::annotate {
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return ::emonet::html_escape(text);
 }
 
 Html render_template_text(std::string_view text, TemplateVars vars) {

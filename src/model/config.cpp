@@ -29,12 +29,6 @@ void read_positive_int(const nlohmann::json& obj, const char* key, int& out,
   out = static_cast<int>(v.get<long long>());
 }
 
-void read_bool(const nlohmann::json& obj, const char* key, bool& out, const std::string& path) {
-  if (!obj.contains(key) || obj[key].is_null()) return;
-  if (!obj[key].is_boolean()) throw Error("must be true or false", {path, 0, key});
-  out = obj[key].get<bool>();
-}
-
 double read_positive_number(const nlohmann::json& v, const std::string& path,
                             const std::string& field) {
   if (!v.is_number() || !(v.get<double>() > 0))
@@ -104,59 +98,6 @@ VisionConfig load_vision_config(const std::string& path) {
     throw Error("image_size " + std::to_string(c.image_size) + " is not divisible by patch_size " +
                     std::to_string(c.patch_size),
                 {path, 0, where + "patch_size"});
-  return c;
-}
-
-PreprocessConfig load_preprocess_config(const std::string& path) {
-  const nlohmann::json root = parse_json_file(path);
-  if (!root.is_object()) throw Error("config is not a JSON object", {path, 0, ""});
-  PreprocessConfig c;
-  read_bool(root, "do_convert_rgb", c.do_convert_rgb, path);
-  read_bool(root, "do_resize", c.do_resize, path);
-  read_bool(root, "do_rescale", c.do_rescale, path);
-  read_bool(root, "do_normalize", c.do_normalize, path);
-  if (root.contains("size") && !root["size"].is_null()) {
-    const auto& s = root["size"];
-    if (s.is_number_integer()) {
-      read_positive_int(root, "size", c.height, path, "");
-      c.width = c.height;
-    } else if (s.is_object() && s.contains("height") && s.contains("width")) {
-      read_positive_int(s, "height", c.height, path, "size.");
-      read_positive_int(s, "width", c.width, path, "size.");
-    } else {
-      throw Error(
-          "expected {\"height\": H, \"width\": W} (aspect-preserving sizes such as "
-          "shortest_edge are not used by SigLIP), got " +
-              s.dump(),
-          {path, 0, "size"});
-    }
-  }
-  if (root.contains("resample") && !root["resample"].is_null()) {
-    const auto& r = root["resample"];
-    if (!r.is_number_integer() || r.get<int>() < 0 || r.get<int>() > 5)
-      throw Error("must be a PIL resampling filter number 0..5, got " + r.dump(),
-                  {path, 0, "resample"});
-    c.resample = r.get<int>();
-  }
-  if (root.contains("rescale_factor") && !root["rescale_factor"].is_null())
-    c.rescale_factor = read_positive_number(root["rescale_factor"], path, "rescale_factor");
-  auto read_triple = [&](const char* key, std::array<double, 3>& out, bool positive) {
-    if (!root.contains(key) || root[key].is_null()) return;
-    const auto& v = root[key];
-    if (v.is_number()) {
-      out.fill(v.get<double>());
-    } else if (v.is_array() && v.size() == 3 && v[0].is_number() && v[1].is_number() &&
-               v[2].is_number()) {
-      for (int i = 0; i < 3; ++i) out[i] = v[i].get<double>();
-    } else {
-      throw Error("must be a number or a list of 3 numbers, got " + v.dump(), {path, 0, key});
-    }
-    if (positive)
-      for (double x : out)
-        if (!(x > 0)) throw Error("must be positive, got " + v.dump(), {path, 0, key});
-  };
-  read_triple("image_mean", c.image_mean, false);
-  read_triple("image_std", c.image_std, true);
   return c;
 }
 

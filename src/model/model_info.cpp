@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "emonet/error.h"
+#include "emonet/image.h"
 #include "emonet/model_fetch.h"
 #include "emonet/model_files.h"
 #include "emonet/strings.h"
@@ -29,13 +30,14 @@ nlohmann::ordered_json describe_model(const std::string& dir) {
   a["hidden_act"] = c.hidden_act;
   a["layer_norm_eps"] = c.layer_norm_eps;
 
-  const PreprocessConfig pp = load_preprocess_config(files.preprocessor_json);
+  // One preprocessing config type for the whole project: the image module's.
+  const ::emonet::PreprocessConfig pp = ::emonet::load_preprocess_config(files.preprocessor_json);
   auto& p = out["preprocess"];
   p["size"] = {pp.height, pp.width};
-  p["resample"] = pp.resample;
+  p["resample"] = std::string(::emonet::resample_name(pp.resample));
   p["rescale_factor"] = pp.rescale_factor;
-  p["image_mean"] = pp.image_mean;
-  p["image_std"] = pp.image_std;
+  p["image_mean"] = pp.mean;
+  p["image_std"] = pp.std;
 
   const auto st = SafetensorsFile::open(files.safetensors, "vision_model.");
   check_vision_tensors(st, c);

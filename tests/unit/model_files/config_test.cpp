@@ -109,40 +109,6 @@ TEST(VisionConfig, BadConfigsNameTheField) {
   EXPECT_THAT(config_error("{oops"), HasSubstr("not valid JSON"));
 }
 
-TEST(PreprocessConfig, ReadsTheFixture) {
-  const PreprocessConfig p =
-      load_preprocess_config(model_fixture("large/siglip/preprocessor_config.json"));
-  EXPECT_EQ(p.height, 32);
-  EXPECT_EQ(p.width, 32);
-  EXPECT_EQ(p.resample, 2);
-  EXPECT_TRUE(p.do_resize);
-  EXPECT_TRUE(p.do_rescale);
-  EXPECT_TRUE(p.do_normalize);
-  EXPECT_TRUE(p.do_convert_rgb);  // null in the file: the default applies
-  EXPECT_DOUBLE_EQ(p.rescale_factor, 1.0 / 255.0);
-  EXPECT_EQ(p.image_mean, (std::array<double, 3>{0.5, 0.5, 0.5}));
-  EXPECT_EQ(p.image_std, (std::array<double, 3>{0.5, 0.5, 0.5}));
-}
-
-TEST(PreprocessConfig, BadValuesNameTheKey) {
-  test::TempDir tmp;
-  auto err = [&](const std::string& json) {
-    write_file_atomic(tmp.file("p.json"), json);
-    return error_of([&] { load_preprocess_config(tmp.file("p.json")); });
-  };
-  EXPECT_THAT(err(R"({"resample": 9})"), HasSubstr("field 'resample'"));
-  EXPECT_THAT(err(R"({"size": {"shortest_edge": 384}})"), HasSubstr("field 'size'"));
-  EXPECT_THAT(err(R"({"image_std": [0.5, 0, 0.5]})"), HasSubstr("field 'image_std'"));
-  EXPECT_THAT(err(R"({"image_mean": [0.5]})"), HasSubstr("field 'image_mean'"));
-  EXPECT_THAT(err(R"({"do_resize": "yes"})"), HasSubstr("field 'do_resize'"));
-  write_file_atomic(tmp.file("p.json"), R"({"size": 448, "image_mean": 0.25, "resample": 3})");
-  const auto p = load_preprocess_config(tmp.file("p.json"));
-  EXPECT_EQ(p.height, 448);
-  EXPECT_EQ(p.width, 448);
-  EXPECT_EQ(p.resample, 3);
-  EXPECT_EQ(p.image_mean[2], 0.25);
-}
-
 TEST(ExpectedVisionTensors, MatchTheCheckpointTorchWrote) {
   const auto ref = test::model_reference("large");
   const VisionConfig c = load_vision_config(model_fixture("large/siglip/config.json"));
