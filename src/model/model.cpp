@@ -126,9 +126,8 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
   dims.activation = parse_activation(vc.hidden_act, files.config_json);
 
   {
-    // Heads first: their f32 copies are freed once stacked, before the big tower is packed,
-    // so the two never add up in peak memory.
-    const std::vector<Head> heads =
+    // Heads first (their weights are used in place, see head_stack.h), then the tower.
+    std::vector<Head> heads =
         load_heads(files.heads_dir, HeadLoadOptions{options.allow_missing_heads});
     const NeutralStats neutral = load_neutral_stats(files.neutral_json);
     for (const auto& h : heads) {
@@ -139,9 +138,9 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
       impl->categories.push_back(&lookup(h.key));
       impl->neutral_means.push_back(neutral.mean_for(h.key));
     }
-    impl->heads = std::make_unique<HeadStack>(impl->ctx, heads);
     info.head_variant = head_variant(heads.front());
     info.head_count = heads.size();
+    impl->heads = std::make_unique<HeadStack>(impl->ctx, std::move(heads));
   }
   {
     // The mapping lives only while the weights are packed; then it is unmapped.

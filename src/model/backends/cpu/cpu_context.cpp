@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -64,6 +65,48 @@ void Buffer::resize(std::size_t bytes) {
   if (!p) throw std::bad_alloc();
   data_.reset(p);
   bytes_ = bytes;
+}
+
+PackedMemory::PackedMemory(std::size_t bytes) {
+  constexpr std::size_t huge = std::size_t(2) << 20;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t length = (bytes == 0 ? 1 : bytes + page - 1) / page * page;
+  // Over-allocate by one huge page, then trim both ends so the mapping starts on a 2 MiB
+  // boundary: only aligned 2 MiB ranges can be backed by huge pages.
+  void* raw =
+      ::mmap(nullptr, length + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const auto aligned = (start + huge - 1) / huge * huge;
+  if (aligned > start) ::munmap(raw, aligned - start);
+  const std::size_t tail = (start + length + huge) - (aligned + length);
+  if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + length), tail);
+  data_ = reinterpret_cast<void*>(aligned);
+  bytes_ = length;
+#ifdef MADV_HUGEPAGE
+  ::madvise(data_, bytes_, MADV_HUGEPAGE);  // advice only: THP may be off
+#endif
+}
+
+PackedMemory::PackedMemory(PackedMemory&& other) noexcept
+    : data_(other.data_), bytes_(other.bytes_) {
+  other.data_ = nullptr;
+  other.bytes_ = 0;
+}
+
+PackedMemory& PackedMemory::operator=(PackedMemory&& other) noexcept {
+  if (this != &other) {
+    if (data_) ::munmap(data_, bytes_);
+    data_ = other.data_;
+    bytes_ = other.bytes_;
+    other.data_ = nullptr;
+    other.bytes_ = 0;
+  }
+  return *this;
+}
+
+PackedMemory::~PackedMemory() {
+  if (data_) ::munmap(data_, bytes_);
 }
 
 void release_mapped_pages(const void* data, std::size_t bytes) {

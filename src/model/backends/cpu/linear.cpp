@@ -1,6 +1,7 @@
 #include "model/backends/cpu/linear.h"
 
 #include <cstring>
+#include <stdexcept>
 
 namespace emonet::model::cpu {
 
@@ -12,10 +13,17 @@ Linear::Linear(CpuContext& ctx, const LinearSpec& spec, const float* weight, con
   // PyTorch's [out, in] row-major is oneDNN's [in, out] ("K x N") with tag ba.
   dnnl::memory::desc source_desc({spec.in, spec.out}, dt::f32, tag::ba);
   dnnl::memory::desc any_desc({spec.in, spec.out}, to_dnnl(spec.src), tag::any);
-  auto pd = make_pd(spec.typical_rows, any_desc);
-  weights_ = dnnl::memory(pd.weights_desc(), ctx.engine);
-  dnnl::memory source(source_desc, ctx.engine, const_cast<float*>(weight));
-  dnnl::reorder(source, weights_).execute(ctx.stream, source, weights_);
+  if (spec.pack) {
+    auto pd = make_pd(spec.typical_rows, any_desc);
+    packed_ = PackedMemory(pd.weights_desc().get_size());
+    weights_ = dnnl::memory(pd.weights_desc(), ctx.engine, packed_.data());
+    dnnl::memory source(source_desc, ctx.engine, const_cast<float*>(weight));
+    dnnl::reorder(source, weights_).execute(ctx.stream, source, weights_);
+  } else {
+    if (spec.src != DType::f32)
+      throw std::invalid_argument("an unpacked Linear takes f32 activations");
+    weights_ = dnnl::memory(source_desc, ctx.engine, const_cast<float*>(weight));
+  }
   dnnl::memory::desc bias_desc({1, spec.out}, dt::f32, tag::ab);
   bias_ = dnnl::memory(bias_desc, ctx.engine);
   auto* b = static_cast<float*>(bias_.get_data_handle());

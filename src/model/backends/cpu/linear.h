@@ -3,7 +3,8 @@
 //
 // The weights are given in PyTorch's [out, in] row-major layout (e.g. straight from a
 // mapped safetensors file) and packed ONCE at construction into the blocked layout and
-// data type oneDNN's fastest kernel wants (format_tag::any, then one reorder). Matmul
+// data type oneDNN's fastest kernel wants (format_tag::any, then one reorder) in huge-page
+// backed memory, unless the spec asks to borrow them unpacked. Matmul
 // primitives are created lazily for each number of rows and cached.
 // Not thread-safe: one caller at a time (the Model serialises predict()).
 #pragma once
@@ -30,6 +31,10 @@ struct LinearSpec {
   DType dst = DType::f32;  // output type
   PostOp post_op = PostOp::none;
   std::int64_t typical_rows = 1;  // rows used to let oneDNN pick the weight layout
+  // false: use the caller's f32 [out, in] weights in place, unpacked (they must outlive the
+  // Linear). For small layers whose packing would cost more memory traffic at load than
+  // it saves at run time (the emotion heads).
+  bool pack = true;
 };
 
 class Linear {
@@ -51,6 +56,7 @@ class Linear {
 
   CpuContext* ctx_ = nullptr;
   LinearSpec spec_;
+  PackedMemory packed_;  // holds weights_' data when packed
   dnnl::memory weights_, bias_;
   std::map<std::int64_t, dnnl::matmul> cache_;
 };
