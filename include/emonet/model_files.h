@@ -177,12 +177,16 @@ void check_vision_tensors(const SafetensorsFile& file, const VisionConfig& confi
 // ---------------------------------------------------------------------------------------
 // .pth (torch.save) state dicts
 
-// One tensor of a state dict, made contiguous, with its own bytes.
+// One tensor of a state dict, contiguous row-major. A contiguous tensor of a stored
+// (uncompressed, as torch.save writes) archive entry is read in place from the mapped
+// file, without a copy; other tensors get their own bytes. `owner` keeps `bytes` alive
+// (the mapping or the copy), so a StateTensor may outlive the reader.
 struct StateTensor {
   std::string name;
   DType dtype = DType::F32;
   std::vector<std::int64_t> shape;
-  std::vector<std::byte> bytes;  // numel * dtype_size, row-major, little-endian
+  std::span<const std::byte> bytes;  // numel * dtype_size, row-major, little-endian
+  std::shared_ptr<const void> owner;
   TensorView view() const;
 };
 
@@ -198,12 +202,35 @@ std::vector<StateTensor> load_torch_state_dict(const std::string& path);
 // ---------------------------------------------------------------------------------------
 // Heads
 
+// Read-only float values that either own their storage or borrow it from a mapped file
+// kept alive by a shared owner (head weights are used in place: copying the Large heads'
+// 309 MiB cost more than a second of page faults at load).
+class FloatArray {
+ public:
+  FloatArray() = default;
+  explicit FloatArray(std::vector<float> values);
+  FloatArray(const float* data, std::size_t size, std::shared_ptr<const void> owner)
+      : data_(data), size_(size), owner_(std::move(owner)) {}
+
+  const float* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  float operator[](std::size_t i) const { return data_[i]; }
+  const float* begin() const { return data_; }
+  const float* end() const { return data_ + size_; }
+
+ private:
+  const float* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::shared_ptr<const void> owner_;
+};
+
 // One fully connected layer: y = W x + b with W [out][in] row-major.
 struct Linear {
   int in = 0;
   int out = 0;
-  std::vector<float> weight;  // out * in
-  std::vector<float> bias;    // out
+  FloatArray weight;  // out * in
+  FloatArray bias;    // out
 };
 
 // A head MLP: layers[0] ... layers[n-1] with ReLU between layers, none after the last.

@@ -1,6 +1,7 @@
 // Head MLPs from model_<key>_best.pth: Linear layers found by their state-dict indices.
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "emonet/error.h"
 #include "emonet/model_files.h"
@@ -8,6 +9,25 @@
 #include "emonet/taxonomy.h"
 
 namespace emonet::model {
+
+FloatArray::FloatArray(std::vector<float> values) {
+  auto owned = std::make_shared<const std::vector<float>>(std::move(values));
+  data_ = owned->data();
+  size_ = owned->size();
+  owner_ = std::move(owned);
+}
+
+namespace {
+
+// f32 tensors are borrowed in place (to_float32 does not copy aligned f32 data); other
+// dtypes are converted into an own array.
+FloatArray float_array(const StateTensor& t) {
+  FloatTensor f = to_float32(t.view());
+  if (f.borrowed()) return FloatArray(f.data(), f.size(), t.owner);
+  return FloatArray(std::vector<float>(f.values().begin(), f.values().end()));
+}
+
+}  // namespace
 
 Head load_head(const std::string& pth_path, std::string key) {
   const auto state = load_torch_state_dict(pth_path);
@@ -69,10 +89,8 @@ Head load_head(const std::string& pth_path, std::string key) {
                       std::to_string(head.layers.back().out),
                   {pth_path, 0, layer + ".weight"});
     try {
-      const FloatTensor wf = to_float32(w.view());
-      const FloatTensor bf = to_float32(b.view());
-      lin.weight.assign(wf.values().begin(), wf.values().end());
-      lin.bias.assign(bf.values().begin(), bf.values().end());
+      lin.weight = float_array(w);
+      lin.bias = float_array(b);
     } catch (const Error& e) {
       throw e.with_file(pth_path);
     }

@@ -3,6 +3,8 @@
 // storage bytes), "<name>/byteorder" and "<name>/version".
 #include <cstring>
 #include <map>
+#include <memory>
+#include <span>
 
 #include "emonet/error.h"
 #include "emonet/files.h"
@@ -16,9 +18,17 @@ namespace {
 
 using pickle::Value;
 
-// Copies the strided view `t` of `storage` into row-major order.
-std::vector<std::byte> gather(const pickle::TensorRef& t, const std::string& storage,
-                              const std::string& path, const std::string& name) {
+// A storage's bytes: in place in the mapped archive (stored entry) or inflated.
+struct Storage {
+  std::string_view bytes;
+  std::shared_ptr<const void> owner;
+};
+
+// The strided view `t` of `storage` in row-major order: in place when it already is,
+// else copied. Sets out.bytes and out.owner.
+void gather(const pickle::TensorRef& t, const Storage& stored, const std::string& path,
+            const std::string& name, StateTensor& tensor) {
+  const std::string_view storage = stored.bytes;
   const std::size_t es = dtype_size(t.storage.dtype);
   const ErrorContext where{path, 0, name};
   if (storage.size() % es != 0)
@@ -34,8 +44,7 @@ std::vector<std::byte> gather(const pickle::TensorRef& t, const std::string& sto
         __builtin_add_overflow(last, span, &last))
       throw Error("tensor size/stride overflow", where);
   }
-  std::vector<std::byte> out(static_cast<std::size_t>(numel) * es);
-  if (numel == 0) return out;
+  if (numel == 0) return;
   if (last >= storage_elems)
     throw Error("tensor view (offset " + std::to_string(t.offset) + ") reaches element " +
                     std::to_string(last) + " of a storage with " + std::to_string(storage_elems) +
@@ -49,10 +58,14 @@ std::vector<std::byte> gather(const pickle::TensorRef& t, const std::string& sto
     if (t.shape[d] != 1 && t.stride[d] != expect) contiguous = false;
     expect *= t.shape[d];
   }
+  const std::size_t nbytes = static_cast<std::size_t>(numel) * es;
   if (contiguous) {
-    std::memcpy(out.data(), src + static_cast<std::size_t>(t.offset) * es, out.size());
-    return out;
+    tensor.bytes = std::span(src + static_cast<std::size_t>(t.offset) * es, nbytes);
+    tensor.owner = stored.owner;
+    return;
   }
+  auto copy = std::make_shared<std::vector<std::byte>>(nbytes);
+  std::vector<std::byte>& out = *copy;
   std::vector<std::int64_t> index(t.shape.size(), 0);
   for (std::int64_t i = 0; i < numel; ++i) {
     std::int64_t element = t.offset;
@@ -64,7 +77,8 @@ std::vector<std::byte> gather(const pickle::TensorRef& t, const std::string& sto
       index[d] = 0;
     }
   }
-  return out;
+  tensor.bytes = std::span<const std::byte>(out.data(), out.size());
+  tensor.owner = std::move(copy);
 }
 
 const Value& find_state_dict(const Value& root, const std::string& path) {
@@ -105,7 +119,9 @@ std::vector<StateTensor> load_torch_state_dict(const std::string& path) {
           {path, 0, ""});
     throw Error("not a torch.save file (no zip container)", {path, 0, ""});
   }
-  const ZipArchive zip(path);
+  // Shared: tensors of stored entries point into its mapping and keep it alive.
+  const auto archive = std::make_shared<const ZipArchive>(path);
+  const ZipArchive& zip = *archive;
   const ZipArchive::Entry* pkl = nullptr;
   for (const auto& e : zip.entries()) {
     if (e.name == "data.pkl" || ends_with(e.name, "/data.pkl")) {
@@ -126,7 +142,7 @@ std::vector<StateTensor> load_torch_state_dict(const std::string& path) {
   const pickle::Unpickled result = pickle::unpickle(program, path);
   const Value& dict = find_state_dict(*result.root, path);
 
-  std::map<std::string, std::string> storages;  // key -> bytes, read once even if shared
+  std::map<std::string, Storage> storages;  // key -> bytes, read once even if shared
   std::vector<StateTensor> out;
   for (const auto& [k, v] : dict.entries) {
     if (k->kind != Value::Kind::String)
@@ -141,13 +157,22 @@ std::vector<StateTensor> load_torch_state_dict(const std::string& path) {
       if (!entry)
         throw Error("storage '" + ref.storage.key + "' is missing from the archive",
                     {path, 0, k->s});
-      it = storages.emplace(ref.storage.key, zip.read(*entry)).first;
+      Storage st;
+      if (entry->method == 0) {
+        st.bytes = zip.stored_view(*entry);
+        st.owner = archive;
+      } else {
+        auto inflated = std::make_shared<const std::string>(zip.read(*entry));
+        st.bytes = *inflated;
+        st.owner = std::move(inflated);
+      }
+      it = storages.emplace(ref.storage.key, std::move(st)).first;
     }
     StateTensor t;
     t.name = k->s;
     t.dtype = ref.storage.dtype;
     t.shape = ref.shape;
-    t.bytes = gather(ref, it->second, path, k->s);
+    gather(ref, it->second, path, k->s, t);
     out.push_back(std::move(t));
   }
   return out;

@@ -134,22 +134,49 @@ const ZipArchive::Entry* ZipArchive::find(const std::string& name) const {
   return nullptr;
 }
 
-std::string ZipArchive::read(const Entry& e) const {
+std::uint64_t ZipArchive::data_offset(const Entry& e) const {
   const Reader r(file_.data(), file_.size(), file_.path());
   const ErrorContext where{file_.path(), 0, e.name};
   if (e.flags & 1u) throw Error("encrypted zip entries are not supported", where);
   if (r.u32(e.local_header_offset) != kLocalHeader)
     throw Error("corrupt zip: no local header at offset " + std::to_string(e.local_header_offset),
                 where);
-  const std::uint64_t data_offset = e.local_header_offset + 30 + r.u16(e.local_header_offset + 26) +
-                                    r.u16(e.local_header_offset + 28);
-  r.need(data_offset, e.compressed_size, "entry data");
+  const std::uint64_t offset = e.local_header_offset + 30 + r.u16(e.local_header_offset + 26) +
+                               r.u16(e.local_header_offset + 28);
+  r.need(offset, e.compressed_size, "entry data");
+  return offset;
+}
+
+void ZipArchive::check_crc(const Entry& e, std::string_view data) const {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  std::uint64_t done = 0;
+  while (done < data.size()) {
+    const auto chunk = static_cast<uInt>(std::min<std::uint64_t>(data.size() - done, 1u << 30));
+    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(data.data() + done), chunk);
+    done += chunk;
+  }
+  if (static_cast<std::uint32_t>(crc) != e.crc32)
+    throw Error("CRC-32 mismatch (file corrupt)", {file_.path(), 0, e.name});
+}
+
+std::string_view ZipArchive::stored_view(const Entry& e) const {
+  const ErrorContext where{file_.path(), 0, e.name};
+  if (e.method != 0) throw Error("entry is compressed, not stored", where);
+  const std::uint64_t offset = data_offset(e);
+  if (e.compressed_size != e.size)
+    throw Error("stored entry has different compressed and uncompressed sizes", where);
+  const std::string_view data(reinterpret_cast<const char*>(file_.data()) + offset, e.size);
+  check_crc(e, data);
+  return data;
+}
+
+std::string ZipArchive::read(const Entry& e) const {
+  if (e.method == 0) return std::string(stored_view(e));
+  const Reader r(file_.data(), file_.size(), file_.path());
+  const ErrorContext where{file_.path(), 0, e.name};
+  const std::uint64_t data_offset = this->data_offset(e);
   std::string out;
-  if (e.method == 0) {
-    if (e.compressed_size != e.size)
-      throw Error("stored entry has different compressed and uncompressed sizes", where);
-    out.assign(reinterpret_cast<const char*>(r.at(data_offset)), e.size);
-  } else if (e.method == 8) {
+  if (e.method == 8) {
     if (e.size > (std::uint64_t{1} << 34))
       throw Error("deflated entry claims " + std::to_string(e.size) + " bytes", where);
     out.resize(e.size);
@@ -179,15 +206,7 @@ std::string ZipArchive::read(const Entry& e) const {
   } else {
     throw Error("unsupported zip compression method " + std::to_string(e.method), where);
   }
-  uLong crc = ::crc32(0L, Z_NULL, 0);
-  std::uint64_t done = 0;
-  while (done < out.size()) {
-    const auto chunk = static_cast<uInt>(std::min<std::uint64_t>(out.size() - done, 1u << 30));
-    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(out.data() + done), chunk);
-    done += chunk;
-  }
-  if (static_cast<std::uint32_t>(crc) != e.crc32)
-    throw Error("CRC-32 mismatch (file corrupt)", where);
+  check_crc(e, out);
   return out;
 }
 

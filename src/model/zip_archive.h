@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emonet/files.h"
@@ -33,8 +34,14 @@ class ZipArchive {
   const Entry* find(const std::string& name) const;
   // The entry's uncompressed bytes, CRC-checked.
   std::string read(const Entry& entry) const;
+  // A stored (uncompressed) entry's bytes in place in the mapped archive, CRC-checked,
+  // valid while the archive lives; throws Error for any other method (use read()).
+  std::string_view stored_view(const Entry& entry) const;
 
  private:
+  std::uint64_t data_offset(const Entry& entry) const;  // checked start of the entry's data
+  void check_crc(const Entry& entry, std::string_view data) const;
+
   MappedFile file_;
   std::vector<Entry> entries_;
 };

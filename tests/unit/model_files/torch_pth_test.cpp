@@ -80,6 +80,34 @@ TEST(TorchStateDict, HalfPrecisionStorage) {
   }
 }
 
+TEST(TorchStateDict, StoredEntriesAreReadInPlaceAndOutliveTheReader) {
+  // torch.save writes stored entries: contiguous f32 tensors point into the mapped file
+  // (no copy) and keep the mapping alive after the reader returns.
+  const std::string path = model_fixture("broken/head.pth");
+  const auto ref = test::model_reference("broken");
+  std::vector<StateTensor> sd = load_torch_state_dict(path);
+  ASSERT_EQ(sd.size(), ref["head"].size());
+  for (const auto& t : sd) {
+    EXPECT_NE(t.owner, nullptr) << t.name;
+    EXPECT_EQ(floats(t), ref["head"][t.name].get<std::vector<float>>()) << t.name;
+  }
+  // Tensors sharing one archive share one owner (the mapping), not copies.
+  EXPECT_EQ(sd.front().owner, sd.back().owner);
+  const StateTensor last = sd.back();
+  sd.clear();
+  EXPECT_EQ(floats(last), ref["head"][last.name].get<std::vector<float>>());
+}
+
+TEST(TorchStateDict, DeflatedEntriesAreInflatedIntoOwnBytes) {
+  const auto ref = test::model_reference("broken");
+  const auto sd = load_torch_state_dict(model_fixture("broken/deflated_head.pth"));
+  ASSERT_EQ(sd.size(), ref["head"].size());
+  for (const auto& t : sd)
+    EXPECT_EQ(floats(t), ref["head"][t.name].get<std::vector<float>>()) << t.name;
+  // Each storage is inflated on its own, so weights and biases have different owners.
+  EXPECT_NE(sd.front().owner, sd.back().owner);
+}
+
 TEST(TorchStateDict, ForbiddenGlobalIsRefusedNotExecuted) {
   const std::string path = model_fixture("broken/forbidden_global.pth");
   const std::string marker = model_fixture("broken/PWNED");
