@@ -11,17 +11,9 @@
 namespace emonet::model {
 namespace {
 
+using test::error_of;
 using test::model_fixture;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 VisionConfig config_from(const std::string& json) {
   test::TempDir tmp;

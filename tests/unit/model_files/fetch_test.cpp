@@ -25,17 +25,9 @@ namespace emonet::model {
 namespace {
 
 namespace fs = std::filesystem;
+using test::error_of;
 using test::model_fixture;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 constexpr const char* kSiglipRepo = "google/siglip2-so400m-patch16-384";
 constexpr const char* kHeadsRepo = "laion/Empathic-Insight-Face-Small";

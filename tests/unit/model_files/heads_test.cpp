@@ -10,17 +10,9 @@
 namespace emonet::model {
 namespace {
 
+using test::error_of;
 using test::model_fixture;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 // Linear, ReLU, ..., Linear in double precision.
 double run_head(const Head& h, const std::vector<float>& input) {

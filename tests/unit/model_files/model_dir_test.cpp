@@ -15,17 +15,9 @@ namespace emonet::model {
 namespace {
 
 namespace fs = std::filesystem;
+using test::error_of;
 using test::model_fixture;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 TEST(ModelDir, ResolvesEveryFile) {
   const ModelFiles m = resolve_model_dir(model_fixture("large"));

@@ -13,17 +13,9 @@
 namespace emonet::model {
 namespace {
 
+using test::error_of;
 using test::model_fixture;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 TEST(NeutralStats, LargeShapeMeanAndStd) {
   const std::string path =

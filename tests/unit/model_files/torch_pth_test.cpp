@@ -18,17 +18,9 @@ namespace {
 
 using namespace std::string_literals;
 
+using test::error_of;
 using test::model_fixture;
 using ::testing::HasSubstr;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
 
 std::vector<float> floats(const StateTensor& t) {
   const FloatTensor f = to_float32(t.view());
