@@ -2,11 +2,15 @@
 // N threads reach issuing nothing but independent AVX-512 FMAs (fp32) or AVX-512-BF16
 // dot products (vdpbf16ps, bf16 inputs, f32 accumulation), no memory traffic. A matmul
 // can only approach these figures, so they bound what any engine can do here (the
-// PERFORMANCE.md engine section compares the measured GFLOP/s with them).
+// PERFORMANCE.md engine section compares the measured GFLOP/s with them). Also the rate
+// at which fresh memory can be first touched (page faults + zeroing; very slow on some
+// VMs), with 4 KiB pages and with transparent huge pages: the floor of packing weights.
 //
 //   cpu_peak [threads=2] [seconds per test=1]
 #include <immintrin.h>
 #include <omp.h>
+
+#include <sys/mman.h>
 
 #include <chrono>
 #include <cstdio>
@@ -71,6 +75,20 @@ double gflops(int threads, double seconds, double flop_per_instruction, float (*
   return double(calls) * kSteps * kChains * flop_per_instruction / t / 1e9;
 }
 
+// MB/s of writing one byte per 4 KiB into a fresh 256 MiB anonymous mapping.
+double first_touch_mb_per_s(bool huge) {
+  const std::size_t bytes = std::size_t(256) << 20;
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return 0;
+  if (huge) ::madvise(p, bytes, MADV_HUGEPAGE);
+  auto* c = static_cast<volatile char*>(p);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < bytes; i += 4096) c[i] = 1;
+  const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::munmap(p, bytes);
+  return double(bytes) / 1e6 / t;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,5 +103,6 @@ int main(int argc, char** argv) {
   std::printf("{\"threads\": %d, \"fp32_fma_gflops\": %.0f", threads, fp32);
   if (__builtin_cpu_supports("avx512bf16"))
     std::printf(", \"bf16_dot_gflops\": %.0f", gflops(threads, seconds, 32.0 * 2, bf16_steps));
-  std::printf("}\n");
+  std::printf(", \"first_touch_MBps_4k\": %.0f, \"first_touch_MBps_thp\": %.0f}\n",
+              first_touch_mb_per_s(false), first_touch_mb_per_s(true));
 }
