@@ -82,34 +82,44 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
 }
 
 void Database::commit_group(const std::vector<GroupJob*>& batch) {
-  // Never throws: the leader must always hand leadership back (see run_grouped).
-  std::optional<Lease> lease;
-  try {
-    lease.emplace(this, take_connection());
-  } catch (...) {
-    for (GroupJob* j : batch) j->error = std::current_exception();
-    return;
+  // Never throws: the leader must always hand leadership back (see run_grouped). Only the
+  // leader touches writer_, so it needs no lock.
+  if (!writer_) {
+    try {
+      writer_ = connect();
+    } catch (...) {
+      for (GroupJob* j : batch) j->error = std::current_exception();
+      return;
+    }
   }
+  Connection& conn = *writer_;
+  auto undo = [&] {
+    conn.rollback();
+    if (group_reset_) group_reset_();
+  };
   for (int attempt = 0;; ++attempt) {
     try {
-      Connection& conn = **lease;
       conn.begin(true);
       for (GroupJob* j : batch) {
         j->error = nullptr;
         conn.exec_script("SAVEPOINT grouped_job");
+        bool ran = false;
         try {
           (*j->fn)(conn);
+          ran = true;
           conn.exec_script("RELEASE grouped_job");
         } catch (...) {
           j->error = std::current_exception();
+          // A job that completed has mirrored its effects; undoing them needs a reset.
+          if (ran && group_reset_) group_reset_();
           conn.exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
         }
       }
       conn.commit();
       return;
     } catch (const std::exception& e) {
-      (*lease)->rollback();
-      if (attempt < 50 && (*lease)->retryable(e)) {
+      undo();
+      if (attempt < 50 && conn.retryable(e)) {
         backoff(attempt);
         continue;
       }
@@ -117,7 +127,7 @@ void Database::commit_group(const std::vector<GroupJob*>& batch) {
       for (GroupJob* j : batch) j->error = std::current_exception();
       return;
     } catch (...) {
-      (*lease)->rollback();
+      undo();
       for (GroupJob* j : batch) j->error = std::current_exception();
       return;
     }

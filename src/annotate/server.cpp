@@ -161,6 +161,9 @@ Server::Server(Store& store, ServerOptions options, Clock clock)
   http_->set_read_timeout(o.read_timeout_s, 0);
   http_->set_write_timeout(o.write_timeout_s, 0);
   http_->set_keep_alive_timeout(5);
+  // cpp-httplib serves a keep-alive connection on one worker thread until it closes;
+  // its default closes after 5 requests, which makes every client reconnect constantly.
+  http_->set_keep_alive_max_count(100);
   http_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
                               {"X-Frame-Options", "DENY"},
                               {"Referrer-Policy", "same-origin"}});
