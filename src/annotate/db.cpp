@@ -63,7 +63,10 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
   group_queue_.push_back(&job);
   while (!job.done) {
     if (group_leader_active_) {
-      group_cv_.wait(lock);
+      // Each caller sleeps on its own condition variable: the leader wakes exactly the
+      // callers it committed, plus one queued caller to lead the next batch (a shared
+      // notify_all woke every waiting thread after every batch).
+      job.cv.wait(lock);
       continue;
     }
     // Become the leader: commit everything queued so far (ours included) in one go;
@@ -74,9 +77,12 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
     lock.unlock();
     commit_group(batch);
     lock.lock();
-    for (GroupJob* j : batch) j->done = true;
     group_leader_active_ = false;
-    group_cv_.notify_all();
+    for (GroupJob* j : batch) {
+      j->done = true;
+      if (j != &job) j->cv.notify_one();
+    }
+    if (!group_queue_.empty()) group_queue_.front()->cv.notify_one();
   }
   if (job.error) std::rethrow_exception(job.error);
 }

@@ -191,6 +191,7 @@ class Database {
     const std::function<void(Connection&)>* fn = nullptr;
     std::exception_ptr error;
     bool done = false;
+    std::condition_variable cv;  // signalled when done, or to lead the next batch
   };
   void run_grouped(const std::function<void(Connection&)>& fn);
   void commit_group(const std::vector<GroupJob*>& batch);
@@ -202,7 +203,6 @@ class Database {
   std::vector<std::unique_ptr<Connection>> idle_;
 
   std::mutex group_mutex_;
-  std::condition_variable group_cv_;
   std::vector<GroupJob*> group_queue_;
   bool group_leader_active_ = false;
   std::unique_ptr<Connection> writer_;  // the connection every group commits on
