@@ -161,9 +161,13 @@ Server::Server(Store& store, ServerOptions options, Clock clock)
   http_->set_read_timeout(o.read_timeout_s, 0);
   http_->set_write_timeout(o.write_timeout_s, 0);
   http_->set_keep_alive_timeout(5);
+  // Responses are written as headers + body: without TCP_NODELAY the body waits for the
+  // client's delayed ACK of the headers (up to 40 ms on Linux).
+  http_->set_tcp_nodelay(true);
   // cpp-httplib serves a keep-alive connection on one worker thread until it closes;
-  // its default closes after 5 requests, which makes every client reconnect constantly.
-  http_->set_keep_alive_max_count(100);
+  // its default closes after 5 requests, which makes every client reconnect constantly
+  // (and a reconnect can lose its SYN: cpp-httplib 0.11 listens with a backlog of 5).
+  http_->set_keep_alive_max_count(10000);
   http_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
                               {"X-Frame-Options", "DENY"},
                               {"Referrer-Policy", "same-origin"}});
