@@ -486,7 +486,11 @@ void Server::register_api() {
   http_->Get("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
                require_admin(req);
                json users = json::array();
-               for (const auto& u : ctx.store().users()) users.push_back(user_json(u));
+               for (const auto& u : ctx.store().users()) {
+                 json j = user_json(u);
+                 j["created_ms"] = u.created_ms;
+                 users.push_back(std::move(j));
+               }
                reply(res, 200, {{"users", users}});
              }));
   http_->Post("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {

@@ -32,7 +32,7 @@ const Statement kInsertUser{"insert_user",
                             "VALUES($1, $2, $3, $4) RETURNING id"};
 const Statement kFindUser{"find_user",
                           "SELECT id, name, role, password_hash FROM users WHERE name = $1"};
-const Statement kUsers{"users", "SELECT id, name, role FROM users ORDER BY id"};
+const Statement kUsers{"users", "SELECT id, name, role, created_ms FROM users ORDER BY id"};
 
 const Statement kInsertSession{"insert_session",
                                "INSERT INTO sessions(token_hash, user_id, csrf_token, "
@@ -272,7 +272,7 @@ std::vector<User> Store::users() {
   return db_->transact(false, [&](Connection& c) {
     std::vector<User> out;
     for (const auto& r : c.exec(kUsers, {}))
-      out.push_back({r.i64(0), r.str(1), parse_role(r.str(2))});
+      out.push_back({r.i64(0), r.str(1), parse_role(r.str(2)), r.i64(3)});
     return out;
   });
 }
