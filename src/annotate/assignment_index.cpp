@@ -59,6 +59,8 @@ AssignmentIndex::ProjectState& AssignmentIndex::load(Connection& c, std::int64_t
     UserState& us = ps->users[user];
     if (r.str(2) == "done") {
       us.done.insert(at->second);
+      ps->items[at->second].done_by.push_back(user);
+      if (ps->items[at->second].item.open) ++us.done_open;
     } else if (r.str(2) == "leased") {
       us.leased[at->second] = r.i64(4) != 0;
       ps->items[at->second].leases.emplace_back(user, r.i64(3));
@@ -83,6 +85,7 @@ void AssignmentIndex::set_open(ProjectState& ps, ItemState& it, bool open) {
   if (it.item.open == open) return;
   it.item.open = open;
   ps.open_count += open ? 1 : -1;
+  for (std::int64_t user : it.done_by) ps.users[user].done_open += open ? 1 : -1;
   if (open) {
     const std::size_t slot = ps.slot_of.at(it.item.id);
     ps.first_open = std::min(ps.first_open, slot);
@@ -170,7 +173,10 @@ void AssignmentIndex::leased(std::int64_t project_id, std::int64_t item_id, std:
   }
   // kUpsertLease.
   UserState& us = ps->users[user_id];
-  us.done.erase(slot);
+  if (us.done.erase(slot)) {  // never for a candidate; mirrors the upsert regardless
+    it.done_by.erase(std::remove(it.done_by.begin(), it.done_by.end(), user_id), it.done_by.end());
+    if (it.item.open) --us.done_open;
+  }
   us.leased[slot] = swap;
   leases.emplace_back(user_id, expires_ms);
 }
@@ -191,7 +197,10 @@ void AssignmentIndex::answered(std::int64_t project_id, std::int64_t item_id, st
                leases.end());
   UserState& us = ps->users[user_id];
   us.leased.erase(slot);
-  us.done.insert(slot);
+  if (us.done.insert(slot).second) {
+    it.done_by.push_back(user_id);
+    if (it.item.open) ++us.done_open;
+  }
   // kCountVote.
   ++it.item.votes;
   set_open(*ps, it, !(closes_item || it.item.votes >= it.item.target_votes));
@@ -207,9 +216,7 @@ std::optional<Progress> AssignmentIndex::progress(std::int64_t project_id, std::
   auto us = ps->users.find(user_id);
   if (us != ps->users.end()) {
     pr.answered = static_cast<std::int64_t>(us->second.done.size());
-    for (std::size_t slot : us->second.done) {
-      if (ps->items[slot].item.open) --pr.open_for_me;
-    }
+    pr.open_for_me -= us->second.done_open;
   }
   pr.open_for_me = std::max<std::int64_t>(0, pr.open_for_me);
   return pr;

@@ -76,11 +76,13 @@ class AssignmentIndex {
     Item item;
     // (user, expires_ms) of the rows in state 'leased' (live or not yet expired by SQL).
     std::vector<std::pair<std::int64_t, std::int64_t>> leases;
+    std::vector<std::int64_t> done_by;  // users whose row is 'done'
   };
   struct UserState {
     // Slots are indexes into ProjectState::items (which is in position order).
     std::map<std::size_t, bool> leased;  // slot -> swap, rows in state 'leased'
     std::set<std::size_t> done;          // slots of rows in state 'done'
+    std::int64_t done_open = 0;          // how many of those items are open
   };
   struct ProjectState {
     std::vector<ItemState> items;                           // in position order
