@@ -6,11 +6,13 @@
 #   bench/annotate/run.sh [emonet binary] [seconds per run] [runs]
 #   EXPERTS=200 ITEMS=20000 THREADS=<server --threads> WORK=<dir to reuse> bench/annotate/run.sh
 #   NOSYNC=1 ...   diagnostic: the server without fsync (how much time is the durable commit)
+#   CLIENT=wrk ... the load from wrk + experts.lua instead of experts.cpp (see below)
+#   PERF=1 ...     diagnostic: perf record of the server during each run
 #
 # Set-up (once per WORK dir, outside the measurement): images, users, the project, and one
 # session per expert (logged in through POST /api/login; the sessions live in the
 # database, so every run starts from a copy of the same prepared database). Each run then
-# runs wrk for the given time, stops the server, exports, and verify.py checks that every
+# runs the load client (experts.cpp; CLIENT=wrk: wrk + experts.lua) for the given time, stops the server, exports, and verify.py checks that every
 # acknowledged submission is in the export exactly once.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -72,6 +74,14 @@ if [[ "${NOSYNC:-0}" == 1 ]]; then
   echo "NOSYNC=1: fsync disabled in the server (diagnostic, not durable)"
 fi
 
+# The load client: experts.cpp (one thread, epoll) by default; CLIENT=wrk runs the same
+# experts as wrk threads with experts.lua (one wrk thread per expert: on a 2-core machine
+# the 200 client threads take about as much CPU as the server).
+client="${CLIENT:-epoll}"
+if [[ "$client" != wrk ]]; then
+  c++ -O2 -std=c++17 -o "$work/experts" "$here/experts.cpp"
+fi
+
 perf_pid=""
 for run in $(seq 1 "$runs"); do
   db="$work/run$run.sqlite"
@@ -84,10 +94,16 @@ for run in $(seq 1 "$runs"); do
       >/dev/null 2>&1 &
     perf_pid=$!
   fi
-  EMONET_SESSIONS="$work/sessions.txt" EMONET_PROJECT="$project_id" \
-    EMONET_ACKED_OUT="$work/acked$run.txt" \
-    wrk -t "$experts" -c "$experts" -d "${seconds}s" --timeout 10s --latency \
-    -s "$here/experts.lua" "$url" | tee "$work/wrk$run.txt"
+  if [[ "$client" == wrk ]]; then
+    EMONET_SESSIONS="$work/sessions.txt" EMONET_PROJECT="$project_id" \
+      EMONET_ACKED_OUT="$work/acked$run.txt" \
+      wrk -t "$experts" -c "$experts" -d "${seconds}s" --timeout 10s --latency \
+      -s "$here/experts.lua" "$url" | tee "$work/wrk$run.txt"
+  else
+    head -n "$experts" "$work/sessions.txt" >"$work/sessions-used.txt"
+    "$work/experts" 127.0.0.1 "${url##*:}" "$work/sessions-used.txt" "$project_id" "$seconds" \
+      "$work/acked$run.txt" | tee "$work/wrk$run.txt"
+  fi
   # The server's own CPU time (user + system), to tell CPU cost from waiting.
   read -r -a stat <"/proc/$server/stat"
   ticks=$(getconf CLK_TCK)

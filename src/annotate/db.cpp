@@ -63,7 +63,10 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
   group_queue_.push_back(&job);
   while (!job.done) {
     if (group_leader_active_) {
-      group_cv_.wait(lock);
+      // Each caller sleeps on its own condition variable: the leader wakes exactly the
+      // callers it committed, plus one queued caller to lead the next batch (a shared
+      // notify_all woke every waiting thread after every batch).
+      job.cv.wait(lock);
       continue;
     }
     // Become the leader: commit everything queued so far (ours included) in one go;
@@ -74,42 +77,55 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
     lock.unlock();
     commit_group(batch);
     lock.lock();
-    for (GroupJob* j : batch) j->done = true;
     group_leader_active_ = false;
-    group_cv_.notify_all();
+    for (GroupJob* j : batch) {
+      j->done = true;
+      if (j != &job) j->cv.notify_one();
+    }
+    if (!group_queue_.empty()) group_queue_.front()->cv.notify_one();
   }
   if (job.error) std::rethrow_exception(job.error);
 }
 
 void Database::commit_group(const std::vector<GroupJob*>& batch) {
-  // Never throws: the leader must always hand leadership back (see run_grouped).
-  std::optional<Lease> lease;
-  try {
-    lease.emplace(this, take_connection());
-  } catch (...) {
-    for (GroupJob* j : batch) j->error = std::current_exception();
-    return;
+  // Never throws: the leader must always hand leadership back (see run_grouped). Only the
+  // leader touches writer_, so it needs no lock.
+  if (!writer_) {
+    try {
+      writer_ = connect();
+    } catch (...) {
+      for (GroupJob* j : batch) j->error = std::current_exception();
+      return;
+    }
   }
+  Connection& conn = *writer_;
+  auto undo = [&] {
+    conn.rollback();
+    if (group_reset_) group_reset_();
+  };
   for (int attempt = 0;; ++attempt) {
     try {
-      Connection& conn = **lease;
       conn.begin(true);
       for (GroupJob* j : batch) {
         j->error = nullptr;
         conn.exec_script("SAVEPOINT grouped_job");
+        bool ran = false;
         try {
           (*j->fn)(conn);
+          ran = true;
           conn.exec_script("RELEASE grouped_job");
         } catch (...) {
           j->error = std::current_exception();
+          // A job that completed has mirrored its effects; undoing them needs a reset.
+          if (ran && group_reset_) group_reset_();
           conn.exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
         }
       }
       conn.commit();
       return;
     } catch (const std::exception& e) {
-      (*lease)->rollback();
-      if (attempt < 50 && (*lease)->retryable(e)) {
+      undo();
+      if (attempt < 50 && conn.retryable(e)) {
         backoff(attempt);
         continue;
       }
@@ -117,7 +133,7 @@ void Database::commit_group(const std::vector<GroupJob*>& batch) {
       for (GroupJob* j : batch) j->error = std::current_exception();
       return;
     } catch (...) {
-      (*lease)->rollback();
+      undo();
       for (GroupJob* j : batch) j->error = std::current_exception();
       return;
     }

@@ -101,8 +101,43 @@ class Database {
   const std::string& url() const { return url_; }
 
   // Runs fn(conn) in a transaction, retrying on transient conflicts; returns its result.
+  // On SQLite every write transaction goes through the group commit below, so all writes
+  // of this process use one connection (no SQLITE_BUSY between our own connections, and
+  // a warm page cache for the writer).
   template <typename F>
   auto transact(bool write, F&& fn) {
+    if (write && dialect_ == Dialect::sqlite) return write_grouped(std::forward<F>(fn));
+    return transact_on_pool(write, std::forward<F>(fn));
+  }
+  // Like transact(true, fn), but on SQLite concurrent callers share one transaction and
+  // one fsync ("group commit"): each fn runs inside its own SAVEPOINT, so an exception
+  // in one (a 409, a validation error) rolls back only that one, and every caller
+  // returns only after the shared COMMIT is durable. With synchronous=FULL a disk that
+  // does ~150 fsyncs/s would otherwise cap the server at ~150 votes/s.
+  // PostgreSQL runs fn in its own transaction (the server already groups WAL flushes).
+  template <typename F>
+  auto write_grouped(F&& fn) {
+    if (dialect_ != Dialect::sqlite) return transact_on_pool(true, std::forward<F>(fn));
+    using R = decltype(fn(std::declval<Connection&>()));
+    if constexpr (std::is_void_v<R>) {
+      const std::function<void(Connection&)> job = [&](Connection& c) { fn(c); };
+      run_grouped(job);
+    } else {
+      std::optional<R> result;
+      const std::function<void(Connection&)> job = [&](Connection& c) { result.emplace(fn(c)); };
+      run_grouped(job);
+      return std::move(*result);
+    }
+  }
+
+  // Called (by the thread committing a group) whenever a grouped batch is rolled back as
+  // a whole — before it is retried, or when it failed: the jobs' effects are undone, so
+  // anything mirrored from them must be dropped. Set once, before serving.
+  void set_group_reset(std::function<void()> fn) { group_reset_ = std::move(fn); }
+
+ private:
+  template <typename F>
+  auto transact_on_pool(bool write, F&& fn) {
     auto lease = acquire();
     for (int attempt = 0;; ++attempt) {
       lease->begin(write);
@@ -127,22 +162,7 @@ class Database {
     }
   }
 
-  // Like transact(true, fn), but on SQLite concurrent callers share one transaction and
-  // one fsync ("group commit"): each fn runs inside its own SAVEPOINT, so an exception
-  // in one (a 409, a validation error) rolls back only that one, and every caller
-  // returns only after the shared COMMIT is durable. With synchronous=FULL a disk that
-  // does ~150 fsyncs/s would otherwise cap the server at ~150 votes/s.
-  // PostgreSQL runs fn in its own transaction (the server already groups WAL flushes).
-  template <typename F>
-  auto write_grouped(F&& fn) {
-    if (dialect_ != Dialect::sqlite) return transact(true, std::forward<F>(fn));
-    using R = decltype(fn(std::declval<Connection&>()));
-    std::optional<R> result;
-    const std::function<void(Connection&)> job = [&](Connection& c) { result.emplace(fn(c)); };
-    run_grouped(job);
-    return std::move(*result);
-  }
-
+ public:
   // Runs the schema script on one connection.
   void exec_script(const std::string& sql);
 
@@ -171,6 +191,7 @@ class Database {
     const std::function<void(Connection&)>* fn = nullptr;
     std::exception_ptr error;
     bool done = false;
+    std::condition_variable cv;  // signalled when done, or to lead the next batch
   };
   void run_grouped(const std::function<void(Connection&)>& fn);
   void commit_group(const std::vector<GroupJob*>& batch);
@@ -182,9 +203,10 @@ class Database {
   std::vector<std::unique_ptr<Connection>> idle_;
 
   std::mutex group_mutex_;
-  std::condition_variable group_cv_;
   std::vector<GroupJob*> group_queue_;
   bool group_leader_active_ = false;
+  std::unique_ptr<Connection> writer_;  // the connection every group commits on
+  std::function<void()> group_reset_;
 };
 
 std::unique_ptr<Database> open_sqlite(const std::string& path, int pool_size);

@@ -2,6 +2,7 @@
 #include "annotate/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <ctime>
@@ -161,6 +162,19 @@ Server::Server(Store& store, ServerOptions options, Clock clock)
   http_->set_read_timeout(o.read_timeout_s, 0);
   http_->set_write_timeout(o.write_timeout_s, 0);
   http_->set_keep_alive_timeout(5);
+  // Responses are written as headers + body: without TCP_NODELAY the body waits for the
+  // client's delayed ACK of the headers (up to 40 ms on Linux).
+  http_->set_tcp_nodelay(true);
+  // Remember the listening socket: bind() raises its backlog (see there).
+  http_->set_socket_options([this](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = static_cast<int>(sock);
+  });
+  // cpp-httplib serves a keep-alive connection on one worker thread until it closes;
+  // its default closes after 5 requests, which makes every client reconnect constantly
+  // (and a reconnect can lose its SYN: cpp-httplib 0.11 listens with a backlog of 5).
+  http_->set_keep_alive_max_count(10000);
   http_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
                               {"X-Frame-Options", "DENY"},
                               {"Referrer-Policy", "same-origin"}});
@@ -236,6 +250,10 @@ int Server::bind() {
     throw Error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                 " (address in use or not available)");
   }
+  // cpp-httplib 0.11 listens with a backlog of 5: when 200 experts (re)connect at once,
+  // the kernel drops their handshakes and each retries after 1, 2, 4 s. Calling listen()
+  // again on the bound socket only raises the backlog.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
   return port;
 }
 
@@ -468,7 +486,11 @@ void Server::register_api() {
   http_->Get("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
                require_admin(req);
                json users = json::array();
-               for (const auto& u : ctx.store().users()) users.push_back(user_json(u));
+               for (const auto& u : ctx.store().users()) {
+                 json j = user_json(u);
+                 j["created_ms"] = u.created_ms;
+                 users.push_back(std::move(j));
+               }
                reply(res, 200, {{"users", users}});
              }));
   http_->Post("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {

@@ -33,6 +33,7 @@ class Server {
   void register_api();
   AppContext ctx_;
   std::unique_ptr<httplib::Server> http_;
+  int listen_fd_ = -1;  // the listening socket, once bind() created it
 };
 
 }  // namespace emonet::annotate

@@ -41,7 +41,11 @@ class SqliteConnection : public Connection {
       throw Error("cannot open database: " + msg, {path, 0, ""});
     }
     sqlite3_busy_timeout(db_, 5000);
-    exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    // mmap: pages of the database file are read in place instead of copied by pread
+    // (a connection's page cache is discarded whenever another connection commits).
+    exec_script(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;");
   }
   ~SqliteConnection() override {
     for (auto& [name, st] : cache_) sqlite3_finalize(st);

@@ -5,15 +5,13 @@
 #include <chrono>
 #include <random>
 
+#include "annotate/assignment_index.h"
 #include "annotate/context.h"
 #include "annotate/store_schema.h"
 
 namespace emonet::annotate {
 namespace {
 
-#define ITEM_COLS                                                                    \
-  "i.id, i.project_id, i.pos, i.image, i.emotion, i.item_role, i.text, i.metadata, " \
-  "i.profiles, i.target_votes, i.max_parallel, i.votes, i.is_open"
 constexpr std::size_t kItemCols = 13;
 
 #define PROJECT_COLS                                                                   \
@@ -34,7 +32,7 @@ const Statement kInsertUser{"insert_user",
                             "VALUES($1, $2, $3, $4) RETURNING id"};
 const Statement kFindUser{"find_user",
                           "SELECT id, name, role, password_hash FROM users WHERE name = $1"};
-const Statement kUsers{"users", "SELECT id, name, role FROM users ORDER BY id"};
+const Statement kUsers{"users", "SELECT id, name, role, created_ms FROM users ORDER BY id"};
 
 const Statement kInsertSession{"insert_session",
                                "INSERT INTO sessions(token_hash, user_id, csrf_token, "
@@ -194,24 +192,6 @@ const Statement kAudit{"audit",
                        "FROM audit a LEFT JOIN users u ON u.id = a.user_id ORDER BY a.id DESC "
                        "LIMIT $1"};
 
-Item item_from(const Row& r, std::size_t at) {
-  Item it;
-  it.id = r.i64(at + 0);
-  it.project_id = r.i64(at + 1);
-  it.position = r.i64(at + 2);
-  it.image = r.str(at + 3);
-  it.emotion = r.str(at + 4);
-  it.role = r.str(at + 5);
-  it.text = r.str(at + 6);
-  it.metadata = r.str(at + 7);
-  it.profiles = r.str(at + 8);
-  it.target_votes = static_cast<int>(r.i64(at + 9));
-  it.max_parallel = static_cast<int>(r.i64(at + 10));
-  it.votes = static_cast<int>(r.i64(at + 11));
-  it.open = r.i64(at + 12) != 0;
-  return it;
-}
-
 Project project_from(const Row& r) {
   Project p;
   p.id = r.i64(0);
@@ -242,6 +222,14 @@ Event event_from(const Row& r) {
   return e;
 }
 
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::int64_t kSessionCacheMs = 5000;
+
 bool random_swap() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return std::bernoulli_distribution(0.5)(rng);
@@ -251,7 +239,13 @@ bool random_swap() {
 
 Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)) {
   db_->exec_script(schema_sql(db_->dialect()));
+  if (db_->dialect() == Dialect::sqlite) {
+    index_ = std::make_unique<AssignmentIndex>();
+    db_->set_group_reset([index = index_.get()] { index->reset(); });
+  }
 }
+
+Store::~Store() = default;
 
 User Store::create_user(const std::string& name, const std::string& password_hash, Role role,
                         std::int64_t now_ms) {
@@ -278,7 +272,7 @@ std::vector<User> Store::users() {
   return db_->transact(false, [&](Connection& c) {
     std::vector<User> out;
     for (const auto& r : c.exec(kUsers, {}))
-      out.push_back({r.i64(0), r.str(1), parse_role(r.str(2))});
+      out.push_back({r.i64(0), r.str(1), parse_role(r.str(2)), r.i64(3)});
     return out;
   });
 }
@@ -301,16 +295,41 @@ void Store::create_session(const std::string& token_hash, std::int64_t user_id,
 }
 
 std::optional<Session> Store::find_session(const std::string& token_hash, std::int64_t now_ms) {
-  return db_->transact(false, [&](Connection& c) -> std::optional<Session> {
+  const bool cached = db_->dialect() == Dialect::sqlite;
+  if (cached) {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    auto it = session_cache_.find(token_hash);
+    if (it != session_cache_.end()) {
+      if (steady_ms() - it->second.fetched_ms < kSessionCacheMs &&
+          it->second.session.expires_ms > now_ms) {
+        return it->second.session;
+      }
+      session_cache_.erase(it);
+    }
+  }
+  auto found = db_->transact(false, [&](Connection& c) -> std::optional<Session> {
     auto rows = c.exec(kFindSession, {p(token_hash), p(now_ms)});
     if (rows.empty()) return std::nullopt;
     const auto& r = rows[0];
     return Session{User{r.i64(0), r.str(1), parse_role(r.str(2))}, r.str(3), r.i64(4)};
   });
+  if (cached && found) {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    if (session_cache_.size() > 10000) session_cache_.clear();
+    session_cache_[token_hash] = {*found, steady_ms()};
+  }
+  return found;
 }
 
 void Store::delete_session(const std::string& token_hash) {
+  {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    session_cache_.erase(token_hash);
+  }
   db_->transact(true, [&](Connection& c) { c.exec(kDeleteSession, {p(token_hash)}); });
+  // A lookup that raced with the delete may have cached it again.
+  std::lock_guard<std::mutex> lock(session_mutex_);
+  session_cache_.erase(token_hash);
 }
 
 Project Store::create_project(const ProjectSpec& spec, const std::vector<NewItem>& items,
@@ -331,17 +350,28 @@ Project Store::create_project(const ProjectSpec& spec, const std::vector<NewItem
                            p(it.target_votes), p(it.max_parallel)});
     }
     c.exec(kSetItemCount, {p(pid), p(pos)});
+    if (index_) index_->drop(pid);
     return pid;
   });
   return *project(id);
 }
 
 std::optional<Project> Store::project(std::int64_t id) {
-  return db_->transact(false, [&](Connection& c) -> std::optional<Project> {
+  {
+    std::lock_guard<std::mutex> lock(project_mutex_);
+    auto it = project_cache_.find(id);
+    if (it != project_cache_.end()) return it->second;
+  }
+  auto found = db_->transact(false, [&](Connection& c) -> std::optional<Project> {
     auto rows = c.exec(kProjectById, {p(id)});
     if (rows.empty()) return std::nullopt;
     return project_from(rows[0]);
   });
+  if (found) {
+    std::lock_guard<std::mutex> lock(project_mutex_);
+    project_cache_.emplace(id, *found);
+  }
+  return found;
 }
 
 std::optional<Project> Store::find_project(const std::string& name) {
@@ -378,8 +408,52 @@ std::vector<Item> Store::items(std::int64_t project_id, std::int64_t offset, std
   });
 }
 
+std::vector<Lease> Store::next_items_indexed(Connection& c, std::int64_t user_id,
+                                             const Project& project, int count,
+                                             std::int64_t now_ms) {
+  const std::int64_t expires = now_ms + project.lease_seconds * 1000;
+  index_->sync(c);
+  std::vector<Lease> out;
+  try {
+    // Resume: the expert's own live leases first, extended.
+    for (auto& pick : index_->live_leases(c, project.id, user_id, count, now_ms)) {
+      c.exec(kExtendLease, {p(expires), p(pick.item.id), p(user_id)});
+      index_->extended(project.id, pick.item.id, user_id, expires);
+      Lease l;
+      l.swap = pick.swap;
+      l.item = std::move(pick.item);
+      l.expires_ms = expires;
+      out.push_back(std::move(l));
+    }
+    std::size_t from = 0;
+    while (static_cast<int>(out.size()) < count) {
+      auto pick = index_->candidate(c, project.id, user_id, from, now_ms);
+      if (!pick) break;
+      from = pick->slot + 1;
+      Lease l;
+      l.swap = project.protocol == Protocol::compare && random_swap();
+      c.exec(kExpireStale, {p(pick->item.id), p(now_ms)});
+      c.exec(kUpsertLease, {p(pick->item.id), p(user_id), p(project.id), p(now_ms), p(expires),
+                            p(l.swap ? 1 : 0)});
+      index_->leased(project.id, pick->item.id, user_id, now_ms, expires, l.swap);
+      l.item = std::move(pick->item);
+      l.expires_ms = expires;
+      out.push_back(std::move(l));
+    }
+  } catch (...) {
+    // This job's savepoint is rolled back, but the index may already mirror part of it.
+    index_->reset();
+    throw;
+  }
+  return out;
+}
+
 std::vector<Lease> Store::next_items(std::int64_t user_id, const Project& project, int count,
                                      std::int64_t now_ms) {
+  if (index_) {
+    return db_->write_grouped(
+        [&](Connection& c) { return next_items_indexed(c, user_id, project, count, now_ms); });
+  }
   const std::int64_t expires = now_ms + project.lease_seconds * 1000;
   return db_->write_grouped([&](Connection& c) {
     std::vector<Lease> out;
@@ -413,6 +487,9 @@ std::vector<Lease> Store::next_items(std::int64_t user_id, const Project& projec
 }
 
 Progress Store::progress(std::int64_t user_id, std::int64_t project_id, std::int64_t) {
+  if (index_) {
+    if (auto pr = index_->progress(project_id, user_id)) return *pr;
+  }
   return db_->transact(false, [&](Connection& c) {
     Progress pr;
     pr.answered = c.exec(kAnswered, {p(user_id), p(project_id)}).at(0).i64(0);
@@ -500,11 +577,18 @@ SubmitResult Store::submit(const User& user, const Project& project, std::int64_
         throw HttpError(409, "your lease on this item expired and it went to another expert");
       }
     }
-    auto ev = c.exec(kInsertEvent, {p(project.id), p(item_id), p(user.id), p(idempotency_key),
-                                    p(answer.json), resp, p(now_ms), p("answer")});
+    const std::int64_t event_id =
+        c.exec(kInsertEvent, {p(project.id), p(item_id), p(user.id), p(idempotency_key),
+                              p(answer.json), resp, p(now_ms), p("answer")})
+            .at(0)
+            .i64(0);
     c.exec(kMarkDone, {p(item_id), p(user.id)});
     c.exec(kCountVote, {p(item_id), p(answer.closes_item ? 1 : 0)});
-    return SubmitResult{ev.at(0).i64(0), false, false};
+    if (index_) {
+      index_->sync(c);  // before mirroring: drops a stale copy instead of patching it
+      index_->answered(project.id, item_id, user.id, answer.closes_item);
+    }
+    return SubmitResult{event_id, false, false};
   });
 }
 
@@ -557,6 +641,7 @@ void Store::import_answers(std::int64_t project_id, const std::vector<ImportedAn
     }
     // Imported items are finished history: nobody is asked about them again.
     c.exec(kCloseProject, {p(project_id)});
+    if (index_) index_->drop(project_id);
   });
 }
 

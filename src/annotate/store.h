@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "annotate/db.h"
@@ -120,9 +121,12 @@ struct AuditEntry {
   std::int64_t created_ms = 0;
 };
 
+class AssignmentIndex;
+
 class Store {
  public:
   explicit Store(std::unique_ptr<Database> db);  // creates the schema if missing
+  ~Store();
   Database& db() { return *db_; }
 
   // Users. create_user throws HttpError(409) for a taken name.
@@ -149,7 +153,9 @@ class Store {
   std::optional<Item> item(std::int64_t project_id, std::int64_t item_id);
   std::vector<Item> items(std::int64_t project_id, std::int64_t offset, std::int64_t limit);
 
-  // Assignment. progress().open_for_me may lag by up to a second: the project's open-item
+  // Assignment. On SQLite the assignment state is mirrored in memory (AssignmentIndex,
+  // assignment_index.h), so next_items() and progress() need no range scans. On
+  // PostgreSQL progress().open_for_me may lag by up to a second: the project's open-item
   // count is cached for 1 s because counting 20,000 items on every request costs more
   // than the rest of the request.
   std::vector<Lease> next_items(std::int64_t user_id, const Project& project, int count,
@@ -194,8 +200,23 @@ class Store {
 
  private:
   std::int64_t open_items(Connection& c, std::int64_t project_id);
+  std::vector<Lease> next_items_indexed(Connection& c, std::int64_t user_id, const Project& project,
+                                        int count, std::int64_t now_ms);
 
   std::unique_ptr<Database> db_;
+  std::unique_ptr<AssignmentIndex> index_;  // SQLite only
+
+  // Projects never change once created: cached by id.
+  std::mutex project_mutex_;
+  std::map<std::int64_t, Project> project_cache_;
+  // SQLite only: sessions looked up in the last few seconds (logout removes them at once;
+  // another process sharing the file is seen within kSessionCacheMs).
+  struct CachedSession {
+    Session session;
+    std::int64_t fetched_ms;  // steady clock
+  };
+  std::mutex session_mutex_;
+  std::unordered_map<std::string, CachedSession> session_cache_;
   std::mutex open_mutex_;
   // project id -> (open items, steady-clock ms when counted)
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> open_cache_;

@@ -47,4 +47,22 @@ CREATE TABLE IF NOT EXISTS audit(
   return sql;
 }
 
+Item item_from(const Row& r, std::size_t at) {
+  Item it;
+  it.id = r.i64(at + 0);
+  it.project_id = r.i64(at + 1);
+  it.position = r.i64(at + 2);
+  it.image = r.str(at + 3);
+  it.emotion = r.str(at + 4);
+  it.role = r.str(at + 5);
+  it.text = r.str(at + 6);
+  it.metadata = r.str(at + 7);
+  it.profiles = r.str(at + 8);
+  it.target_votes = static_cast<int>(r.i64(at + 9));
+  it.max_parallel = static_cast<int>(r.i64(at + 10));
+  it.votes = static_cast<int>(r.i64(at + 11));
+  it.open = r.i64(at + 12) != 0;
+  return it;
+}
+
 }  // namespace emonet::annotate

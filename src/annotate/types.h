@@ -20,6 +20,7 @@ struct User {
   std::int64_t id = 0;
   std::string name;
   Role role = Role::expert;
+  std::int64_t created_ms = 0;  // filled by Store::users() only
   bool is_admin() const { return role == Role::admin; }
 };
 

@@ -125,6 +125,17 @@ TEST_F(Http, RolesAreEnforced) {
   auto audit = admin_->get("/api/admin/audit").json();
   EXPECT_EQ(audit["events"][0]["action"], "create_user");
   EXPECT_EQ(audit["events"][0]["user"], "admin");
+  // The user list has the documented fields, created_ms included.
+  auto users = admin_->get("/api/admin/users").json()["users"];
+  ASSERT_GE(users.size(), 2u);
+  bool saw_carol = false;
+  for (const auto& u : users) {
+    for (const char* key : {"id", "name", "role", "created_ms"})
+      EXPECT_TRUE(u.contains(key)) << key;
+    EXPECT_GT(u["created_ms"].get<std::int64_t>(), 0);
+    saw_carol = saw_carol || u["name"] == "carol";
+  }
+  EXPECT_TRUE(saw_carol);
 }
 
 TEST_F(Http, ExpertsSeeOnlyTheirOwnAnswersAndAssignedImages) {

@@ -98,6 +98,68 @@ TEST_P(StoreTest, OverlapHandsEachItemToKExpertsAndNeverTwiceToOne) {
   EXPECT_EQ(store_->progress(a.id, p.id, now()).answered, 5);
 }
 
+// Progress and the assignment rules after answers, lease expiry and restarts (on SQLite
+// the Store mirrors the assignment state in memory and rebuilds it from the database).
+TEST_P(StoreTest, AssignmentStateIsExactAfterExpiryAndRestart) {
+  const Project p = intensity(/*overlap=*/2, /*lease_seconds=*/30);  // 6 items, 2 votes each
+  const auto all = store_->items(p.id, 0, 10);
+  ASSERT_EQ(all.size(), 6u);
+  std::vector<std::int64_t> id;
+  for (const auto& it : all) id.push_back(it.id);
+  User a = user("a"), b = user("b"), c = user("c");
+  EXPECT_EQ(next_ids(a, p, 3), (std::vector<std::int64_t>{id[0], id[1], id[2]}));
+  submit(a, p, id[0], rating("Anger", 3), "state-a-0001");
+  submit(a, p, id[1], rating("Anger", 3), "state-a-0002");
+  EXPECT_EQ(next_ids(b, p, 2), (std::vector<std::int64_t>{id[0], id[1]}));
+  submit(b, p, id[0], rating("Fear", 2), "state-b-0001");  // item 0 has its 2 votes: closed
+  auto check = [&](const User& u, std::int64_t answered, std::int64_t open_for_me) {
+    const Progress pr = store_->progress(u.id, p.id, now());
+    EXPECT_EQ(pr.answered, answered) << u.name;
+    // PostgreSQL caches the project's open-item count for a second (store.h).
+    if (GetParam() == "sqlite") {
+      EXPECT_EQ(pr.open_for_me, open_for_me) << u.name;
+    }
+    EXPECT_EQ(pr.items, 6) << u.name;
+  };
+  check(a, 2, 4);  // open: items 1..5; a answered item 1
+  check(b, 1, 5);
+  clock_.advance_s(31);  // a's lease on item 2 and b's on item 1 run out
+  store_ = std::make_unique<Store>(Database::open(url_, 4));  // restart
+  check(a, 2, 4);
+  check(b, 1, 5);
+  // Expired leases no longer count: c gets items 1 (1 vote) and 2, then 3.
+  EXPECT_EQ(next_ids(c, p, 3), (std::vector<std::int64_t>{id[1], id[2], id[3]}));
+  // a may take item 2 again (its own lease expired); item 1 it answered.
+  EXPECT_EQ(next_ids(a, p, 1), (std::vector<std::int64_t>{id[2]}));
+  // Items 1 and 2 are full (vote + lease, two leases): b gets item 3.
+  EXPECT_EQ(next_ids(b, p, 1), (std::vector<std::int64_t>{id[3]}));
+  // b's late vote on item 1 is refused: its lease expired and c holds the last place.
+  EXPECT_EQ(status_of([&] { submit(b, p, id[1], rating("Fear", 2), "state-b-0002"); }), 409);
+  submit(c, p, id[1], rating("Anger", 4), "state-c-0001");  // item 1 closed
+  check(c, 1, 4);
+  store_ = std::make_unique<Store>(Database::open(url_, 4));  // restart again
+  check(a, 2, 4);
+  check(c, 1, 4);
+  // The leases survive the restart: everyone resumes what they hold.
+  EXPECT_EQ(next_ids(a, p, 1), (std::vector<std::int64_t>{id[2]}));
+  EXPECT_EQ(next_ids(c, p, 2), (std::vector<std::int64_t>{id[2], id[3]}));
+  EXPECT_EQ(next_ids(b, p, 1), (std::vector<std::int64_t>{id[3]}));
+}
+
+// Imported answers close the project's items: nobody is handed them afterwards, even
+// when the assignment state was already in use (loaded) before the import.
+TEST_P(StoreTest, ImportClosesItemsThatWereInUse) {
+  const Project p = intensity(/*overlap=*/2);
+  User a = user("a"), b = user("b");
+  const auto a_ids = next_ids(a, p, 1);
+  ASSERT_EQ(a_ids.size(), 1u);
+  store_->import_answers(p.id, {{a_ids[0], "imported-expert", R"({"ratings":{}})"}}, now());
+  EXPECT_TRUE(next_ids(b, p, 5).empty());
+  EXPECT_EQ(store_->progress(b.id, p.id, now()).open_for_me, 0);
+  // a still holds its lease (resume) and its vote counts; the item stays closed for others.
+  EXPECT_EQ(next_ids(a, p, 5), a_ids);
+}
+
 TEST_P(StoreTest, ResumeReturnsTheSameLease) {
   const Project p = intensity(1);
   User a = user("a");
@@ -277,6 +339,44 @@ TEST_P(StoreTest, CompareRecordsThePickedSourceWhateverTheSide) {
   EXPECT_GT(swapped, 0);
   EXPECT_LT(swapped, 40);
 }
+
+#ifndef EMONET_TEST_POSTGRES
+// A second process on the same SQLite file (here: a second Store with its own
+// connections) leases items; this Store must see those leases before handing out more.
+TEST(StoreSqlite, LeasesTakenByAnotherProcessAreRespected) {
+  test::TempDir tmp;
+  FakeClock clock;
+  const std::int64_t now = clock.now->load();
+  const std::string url = tmp.file("annotate.sqlite");
+  test::write_images(tmp.path() / "img", 6);
+  Store first(Database::open(url, 4));
+  ProjectSpec spec;
+  spec.name = "shared";
+  spec.overlap = 1;
+  ProjectSource src;
+  src.images_dir = (tmp.path() / "img").string();
+  const Project p = first.create_project(spec, build_items(spec, src), now);
+  const User a = first.create_user("a", "!", Role::expert, now);
+  const User b = first.create_user("b", "!", Role::expert, now);
+  const User c = first.create_user("c", "!", Role::expert, now);
+  ASSERT_EQ(first.next_items(a.id, p, 1, now).size(), 1u);  // first's state is in use
+  Store second(Database::open(url, 4));
+  EXPECT_EQ(second.next_items(b.id, p, 5, now).size(), 5u);  // the five other items
+  EXPECT_TRUE(first.next_items(c.id, p, 5, now).empty());
+  // An item the other process answered is closed here too.
+  const auto held = second.next_items(b.id, p, 1, now);
+  ASSERT_EQ(held.size(), 1u);
+  auto check = [&](const Item& it, bool swap) {
+    return check_answer(p, it, swap, {{"ratings", {{"Anger", 3}}}, {"no_emotion", false}});
+  };
+  second.submit(b, p, held[0].item.id, "other-process-1", check, 10, now);
+  clock.advance_s(p.lease_seconds + 1);
+  const std::int64_t later = clock.now->load();
+  const auto c_ids = first.next_items(c.id, p, 6, later);
+  EXPECT_EQ(c_ids.size(), 5u);  // every item but the answered one
+  for (const auto& l : c_ids) EXPECT_NE(l.item.id, held[0].item.id);
+}
+#endif
 
 #ifdef EMONET_TEST_POSTGRES
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values("postgres"));
