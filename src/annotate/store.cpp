@@ -91,6 +91,17 @@ const Statement kCandidate{
     " ORDER BY i.pos LIMIT 1",
     "SELECT i.id, i.pos FROM items i WHERE i.project_id = $1 AND i.pos > $3 AND " CANDIDATE_WHERE
     " ORDER BY i.pos LIMIT 1 FOR UPDATE OF i SKIP LOCKED"};
+// The same search waiting for locked rows instead of skipping them. SKIP LOCKED alone
+// would report "nothing left" while the last item an expert may take is briefly locked
+// by another transaction (e.g. a vote being written for it), and the expert would stop
+// although the item still needs their vote. Rows are locked in position order, so
+// waiting cannot form a cycle with another item search.
+const Statement kCandidateWaiting{
+    "candidate_waiting",
+    "SELECT i.id, i.pos FROM items i WHERE i.project_id = $1 AND i.pos > $3 AND " CANDIDATE_WHERE
+    " ORDER BY i.pos LIMIT 1",
+    "SELECT i.id, i.pos FROM items i WHERE i.project_id = $1 AND i.pos > $3 AND " CANDIDATE_WHERE
+    " ORDER BY i.pos LIMIT 1 FOR UPDATE OF i"};
 // Re-check under the row lock with a fresh snapshot (PostgreSQL READ COMMITTED).
 const Statement kRecheck{
     "recheck",
@@ -469,6 +480,8 @@ std::vector<Lease> Store::next_items(std::int64_t user_id, const Project& projec
     std::int64_t after = -1;
     while (static_cast<int>(out.size()) < count) {
       auto cand = c.exec(kCandidate, {p(project.id), p(user_id), p(after), p(now_ms)});
+      if (cand.empty())
+        cand = c.exec(kCandidateWaiting, {p(project.id), p(user_id), p(after), p(now_ms)});
       if (cand.empty()) break;
       const std::int64_t item_id = cand[0].i64(0);
       after = cand[0].i64(1);
