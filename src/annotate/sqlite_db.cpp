@@ -2,8 +2,13 @@
 // acknowledged vote survives a crash or power cut), BEGIN IMMEDIATE for writers.
 #include <sqlite3.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <stdexcept>
+#include <string>
+#include <thread>
 
 #include "annotate/db.h"
 #include "emonet/error.h"
@@ -43,9 +48,12 @@ class SqliteConnection : public Connection {
     sqlite3_busy_timeout(db_, 5000);
     // mmap: pages of the database file are read in place instead of copied by pread
     // (a connection's page cache is discarded whenever another connection commits).
+    // wal_autocheckpoint=0: the WAL is copied back into the database by the background
+    // checkpointer of SqliteDatabase, not by whichever commit crosses 1,000 pages (that
+    // commit, and every vote grouped into it, would wait for the copy and its fsync).
     exec_script(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384;");
+        "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=0;");
   }
   ~SqliteConnection() override {
     for (auto& [name, st] : cache_) sqlite3_finalize(st);
@@ -147,10 +155,59 @@ class SqliteConnection : public Connection {
   std::map<std::string, sqlite3_stmt*> cache_;
 };
 
+// Copies committed WAL frames back into the database file every kInterval on its own
+// connection (PASSIVE: never blocks readers or the writer), so commits only append to
+// the WAL and fsync it. Closing the last connection checkpoints the rest, as usual.
+class Checkpointer {
+ public:
+  static constexpr std::chrono::milliseconds kInterval{200};
+
+  explicit Checkpointer(std::string path) : path_(std::move(path)), thread_([this] { run(); }) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    sqlite3* db = nullptr;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, kInterval, [this] { return stop_; })) {
+      lock.unlock();
+      if (!db && sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr) != SQLITE_OK) {
+        sqlite3_close(db);  // not created yet: try again next time
+        db = nullptr;
+      }
+      // Failures (SQLITE_BUSY while another checkpoint runs) only delay the copy. A connection that
+      // has not read the database yet does not know it is in WAL mode and would checkpoint nothing,
+      // so read the schema cookie first (cheap).
+      if (db && sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr) == SQLITE_OK)
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close(db);
+  }
+
+  std::string path_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class SqliteDatabase : public Database {
  public:
   SqliteDatabase(const std::string& path, int pool_size)
-      : Database(Dialect::sqlite, path, pool_size) {}
+      : Database(Dialect::sqlite, path, pool_size), checkpointer_(path) {}
+
+ private:
+  Checkpointer checkpointer_;
 
  protected:
   std::unique_ptr<Connection> connect() override {

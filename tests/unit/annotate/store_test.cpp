@@ -2,6 +2,10 @@
 // with EMONET_TEST_POSTGRES, against a throwaway PostgreSQL cluster.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "annotate/context.h"
@@ -375,6 +379,42 @@ TEST(StoreSqlite, LeasesTakenByAnotherProcessAreRespected) {
   const auto c_ids = first.next_items(c.id, p, 6, later);
   EXPECT_EQ(c_ids.size(), 5u);  // every item but the answered one
   for (const auto& l : c_ids) EXPECT_NE(l.item.id, held[0].item.id);
+}
+
+// Commits only append to the WAL (no commit pays for copying it back); the background
+// checkpointer must still bring acknowledged votes into the database file itself while
+// the server runs, so a copy of that file alone (a naive backup) holds them.
+TEST(StoreSqlite, VotesReachTheDatabaseFileWhileTheServerRuns) {
+  test::TempDir tmp;
+  FakeClock clock;
+  const std::int64_t now = clock.now->load();
+  const std::string url = tmp.file("annotate.sqlite");
+  test::write_images(tmp.path() / "img", 3);
+  Store store(Database::open(url, 4));
+  ProjectSpec spec;
+  spec.name = "backup";
+  spec.overlap = 1;
+  ProjectSource src;
+  src.images_dir = (tmp.path() / "img").string();
+  const Project p = store.create_project(spec, build_items(spec, src), now);
+  const User a = store.create_user("a", "!", Role::expert, now);
+  auto check = [&](const Item& it, bool swap) {
+    return check_answer(p, it, swap, {{"ratings", {{"Anger", 3}}}, {"no_emotion", false}});
+  };
+  const auto leases = store.next_items(a.id, p, 3, now);
+  ASSERT_EQ(leases.size(), 3u);
+  for (const auto& l : leases)
+    store.submit(a, p, l.item.id, "vote-" + std::to_string(l.item.id), check, 10, now);
+
+  std::size_t in_file = 0;
+  for (int attempt = 0; attempt < 50 && in_file < 3; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::string copy = tmp.file("copy-" + std::to_string(attempt) + ".sqlite");
+    std::filesystem::copy_file(url, copy);  // the main file only, no -wal
+    Store reader(Database::open(copy, 1));
+    in_file = reader.events(p.id).size();
+  }
+  EXPECT_EQ(in_file, 3u) << "votes stayed in the WAL instead of reaching the database file";
 }
 #endif
 
