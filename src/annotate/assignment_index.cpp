@@ -42,6 +42,15 @@ AssignmentIndex::ProjectState* AssignmentIndex::find(std::int64_t project_id) {
   return it == projects_.end() ? nullptr : it->second.get();
 }
 
+std::optional<std::pair<AssignmentIndex::ProjectState*, std::size_t>> AssignmentIndex::locate(
+    std::int64_t project_id, std::int64_t item_id) {
+  ProjectState* ps = find(project_id);
+  if (!ps) return std::nullopt;
+  auto at = ps->slot_of.find(item_id);
+  if (at == ps->slot_of.end()) return std::nullopt;
+  return std::make_pair(ps, at->second);
+}
+
 AssignmentIndex::ProjectState& AssignmentIndex::load(Connection& c, std::int64_t project_id) {
   if (ProjectState* ps = find(project_id)) return *ps;
   auto ps = std::make_unique<ProjectState>();
@@ -141,11 +150,9 @@ std::optional<AssignmentIndex::Pick> AssignmentIndex::candidate(Connection& c,
 void AssignmentIndex::extended(std::int64_t project_id, std::int64_t item_id, std::int64_t user_id,
                                std::int64_t expires_ms) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ProjectState* ps = find(project_id);
-  if (!ps) return;
-  auto at = ps->slot_of.find(item_id);
-  if (at == ps->slot_of.end()) return;
-  for (auto& [user, expires] : ps->items[at->second].leases) {
+  const auto found = locate(project_id, item_id);
+  if (!found) return;
+  for (auto& [user, expires] : found->first->items[found->second].leases) {
     if (user == user_id) expires = expires_ms;
   }
 }
@@ -153,11 +160,9 @@ void AssignmentIndex::extended(std::int64_t project_id, std::int64_t item_id, st
 void AssignmentIndex::leased(std::int64_t project_id, std::int64_t item_id, std::int64_t user_id,
                              std::int64_t now_ms, std::int64_t expires_ms, bool swap) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ProjectState* ps = find(project_id);
-  if (!ps) return;
-  auto at = ps->slot_of.find(item_id);
-  if (at == ps->slot_of.end()) return;
-  const std::size_t slot = at->second;
+  const auto found = locate(project_id, item_id);
+  if (!found) return;
+  const auto [ps, slot] = *found;
   ItemState& it = ps->items[slot];
   // kExpireStale: leases that ran out become 'expired' (and the user's own old row is
   // replaced below).
@@ -184,11 +189,9 @@ void AssignmentIndex::leased(std::int64_t project_id, std::int64_t item_id, std:
 void AssignmentIndex::answered(std::int64_t project_id, std::int64_t item_id, std::int64_t user_id,
                                bool closes_item) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ProjectState* ps = find(project_id);
-  if (!ps) return;
-  auto at = ps->slot_of.find(item_id);
-  if (at == ps->slot_of.end()) return;
-  const std::size_t slot = at->second;
+  const auto found = locate(project_id, item_id);
+  if (!found) return;
+  const auto [ps, slot] = *found;
   ItemState& it = ps->items[slot];
   // kMarkDone.
   auto& leases = it.leases;

@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "annotate/db.h"
@@ -95,6 +96,10 @@ class AssignmentIndex {
 
   ProjectState& load(Connection& c, std::int64_t project_id);
   ProjectState* find(std::int64_t project_id);
+  // The loaded project holding `item_id` and the item's slot, or nothing when either is
+  // not loaded (then the database alone is the truth and there is nothing to mirror).
+  std::optional<std::pair<ProjectState*, std::size_t>> locate(std::int64_t project_id,
+                                                              std::int64_t item_id);
   static bool live_lease_of(const ItemState& it, std::int64_t user_id, std::int64_t now_ms);
   static void set_open(ProjectState& ps, ItemState& it, bool open);
 

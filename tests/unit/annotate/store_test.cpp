@@ -345,6 +345,18 @@ TEST_P(StoreTest, CompareRecordsThePickedSourceWhateverTheSide) {
 }
 
 #ifndef EMONET_TEST_POSTGRES
+// An intensity project of `images` items, one expert per item, in `store`.
+Project single_overlap_project(Store& store, const test::TempDir& tmp, int images,
+                               std::int64_t now) {
+  test::write_images(tmp.path() / "img", images);
+  ProjectSpec spec;
+  spec.name = "sqlite";
+  spec.overlap = 1;
+  ProjectSource src;
+  src.images_dir = (tmp.path() / "img").string();
+  return store.create_project(spec, build_items(spec, src), now);
+}
+
 // A second process on the same SQLite file (here: a second Store with its own
 // connections) leases items; this Store must see those leases before handing out more.
 TEST(StoreSqlite, LeasesTakenByAnotherProcessAreRespected) {
@@ -352,14 +364,8 @@ TEST(StoreSqlite, LeasesTakenByAnotherProcessAreRespected) {
   FakeClock clock;
   const std::int64_t now = clock.now->load();
   const std::string url = tmp.file("annotate.sqlite");
-  test::write_images(tmp.path() / "img", 6);
   Store first(Database::open(url, 4));
-  ProjectSpec spec;
-  spec.name = "shared";
-  spec.overlap = 1;
-  ProjectSource src;
-  src.images_dir = (tmp.path() / "img").string();
-  const Project p = first.create_project(spec, build_items(spec, src), now);
+  const Project p = single_overlap_project(first, tmp, 6, now);
   const User a = first.create_user("a", "!", Role::expert, now);
   const User b = first.create_user("b", "!", Role::expert, now);
   const User c = first.create_user("c", "!", Role::expert, now);
@@ -389,14 +395,8 @@ TEST(StoreSqlite, VotesReachTheDatabaseFileWhileTheServerRuns) {
   FakeClock clock;
   const std::int64_t now = clock.now->load();
   const std::string url = tmp.file("annotate.sqlite");
-  test::write_images(tmp.path() / "img", 3);
   Store store(Database::open(url, 4));
-  ProjectSpec spec;
-  spec.name = "backup";
-  spec.overlap = 1;
-  ProjectSource src;
-  src.images_dir = (tmp.path() / "img").string();
-  const Project p = store.create_project(spec, build_items(spec, src), now);
+  const Project p = single_overlap_project(store, tmp, 3, now);
   const User a = store.create_user("a", "!", Role::expert, now);
   auto check = [&](const Item& it, bool swap) {
     return check_answer(p, it, swap, {{"ratings", {{"Anger", 3}}}, {"no_emotion", false}});
