@@ -41,6 +41,18 @@ struct Registrar {
     { name, setup_fn }                                                               \
   }
 
+// The subcommand `name` of `app`, created with `description` if no registrar made it yet:
+// lets several files add children to one parent (`emonet data fetch`, `emonet data pack`).
+inline CLI::App* shared_parent(CLI::App& app, const std::string& name,
+                               const std::string& description) {
+  for (CLI::App* existing : app.get_subcommands({})) {
+    if (existing->get_name() == name) return existing;
+  }
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->require_subcommand(1);
+  return cmd;
+}
+
 // Adds "Example:" lines to a subcommand's --help footer.
 void set_examples(CLI::App& cmd, const std::vector<std::string>& examples);
 

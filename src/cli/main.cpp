@@ -20,6 +20,17 @@ void set_examples(CLI::App& cmd, const std::vector<std::string>& examples) {
   cmd.footer(footer);
 }
 
+// Every subcommand below `app`, at any depth.
+std::vector<CLI::App*> all_subcommands(CLI::App& app) {
+  std::vector<CLI::App*> out;
+  for (CLI::App* sub : app.get_subcommands({})) {
+    out.push_back(sub);
+    auto nested = all_subcommands(*sub);
+    out.insert(out.end(), nested.begin(), nested.end());
+  }
+  return out;
+}
+
 }  // namespace emonet::cli
 
 int main(int argc, char** argv) {
@@ -35,13 +46,15 @@ int main(int argc, char** argv) {
   auto& registry = command_registry();
   std::sort(registry.begin(), registry.end(),
             [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
+  // Several registrars may share a parent (e.g. `data` from data_command.cpp and
+  // data_fetch_command.cpp: a registrar reuses the parent with shared_parent() and
+  // adds its own children), so every subcommand at any depth is mapped to the registrar
+  // that added it, and the deepest parsed one decides which handler runs.
   std::vector<std::pair<CLI::App*, RunFn>> runners;
   for (const auto& spec : registry) {
-    // Each registrar adds its own subcommand to `app`; remember which one it was.
-    auto before = app.get_subcommands({});
+    auto before = all_subcommands(app);
     RunFn run = spec.setup(app, global);
-    auto after = app.get_subcommands({});
-    for (CLI::App* sub : after) {
+    for (CLI::App* sub : all_subcommands(app)) {
       if (std::find(before.begin(), before.end(), sub) == before.end())
         runners.emplace_back(sub, run);
     }
@@ -54,9 +67,15 @@ int main(int argc, char** argv) {
   }
   emonet::Progress::set_quiet(global.quiet);
   try {
+    const RunFn* chosen = nullptr;
+    int chosen_depth = -1;
     for (auto& [sub, run] : runners) {
-      if (sub->parsed()) return run();
+      if (!sub->parsed()) continue;
+      int depth = 0;
+      for (CLI::App* p = sub->get_parent(); p != nullptr; p = p->get_parent()) ++depth;
+      if (depth > chosen_depth) chosen = &run, chosen_depth = depth;
     }
+    if (chosen != nullptr) return (*chosen)();
     std::fputs("emonet: no subcommand given (see --help)\n", stderr);
     return 2;
   } catch (const emonet::Error& e) {

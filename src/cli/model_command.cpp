@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "emonet/model_fetch.h"
 #include "emonet/model_files.h"
+#include "emonet/usage_notice.h"
 
 namespace emonet::cli {
 namespace {
@@ -32,6 +33,8 @@ int run_fetch(const Options& o, const GlobalOptions& global) {
   f.variant = o.variant;
   f.dir = o.dir;
   f.progress = !global.quiet;
+  // The cards' use restrictions go to stderr before anything is downloaded, --quiet or not.
+  std::fputs(std::string(forbidden_uses_notice()).c_str(), stderr);
   const auto result = model::fetch_model(f);
   if (o.format == "json") {
     nlohmann::ordered_json j;
