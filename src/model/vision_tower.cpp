@@ -131,7 +131,6 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
   head_ln_ = norm(h + "layernorm");
   head_fc1_ = linear(h + "mlp.fc1", D, I, act_, act_, gelu, 8);
   head_fc2_ = linear(h + "mlp.fc2", I, D, act_, DType::f32, PostOp::residual_add, 8);
-  attention_ = cpu::Attention(ctx, d.heads, d.head_dim(), act_);
 }
 
 void VisionTower::matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
@@ -146,13 +145,24 @@ void VisionTower::attend(std::int64_t batch, std::int64_t nq, const void* q, std
   const std::int64_t N = dims_.tokens(), D = dims_.hidden;
   // QK^T and P·V: 2 * nq * N * D multiply-adds each per image.
   ScopedOp op(profile, OpClass::attention, 4.0 * double(batch * nq * N * D));
-  const auto* qb = static_cast<const char*>(q);
-  const auto* kb = static_cast<const char*>(k);
-  const auto* vb = static_cast<const char*>(v);
-  const std::int64_t es = std::int64_t(cpu::dtype_size(act_));
-  for (std::int64_t b = 0; b < batch; ++b)
-    attention_.run(nq, N, qb + b * q_image_stride * es, q_ld, kb + b * N * kv_ld * es,
-                   vb + b * N * kv_ld * es, kv_ld, static_cast<char*>(out) + b * nq * D * es);
+  cpu::FlashAttentionArgs a;
+  a.batch = batch;
+  a.heads = dims_.heads;
+  a.head_dim = dims_.head_dim();
+  a.nq = nq;
+  a.nk = N;
+  a.q = q;
+  a.q_ld = q_ld;
+  a.q_batch_stride = q_image_stride;
+  a.k = k;
+  a.v = v;
+  a.kv_ld = kv_ld;
+  a.kv_batch_stride = N * kv_ld;
+  a.out = out;
+  a.out_ld = D;
+  a.out_batch_stride = nq * D;
+  a.bf16 = act_ == DType::bf16;
+  cpu::flash_attention(a);
 }
 
 void VisionTower::patch_embed(const float* pixels, std::int64_t batch,
