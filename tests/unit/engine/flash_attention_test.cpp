@@ -23,6 +23,7 @@ const char* kCases[] = {"b1_h4_d16_q16_k16", "b3_h3_d20_q37_k37", "b2_h2_d72_q1_
 std::vector<FlashKernel> kernels() {
   std::vector<FlashKernel> k = {FlashKernel::scalar, FlashKernel::automatic};
   if (flash_attention_has_avx512()) k.push_back(FlashKernel::avx512);
+  if (flash_attention_has_avx512_bf16()) k.push_back(FlashKernel::avx512_bf16);
   return k;
 }
 
@@ -150,10 +151,10 @@ TEST(FlashAttention, Bf16MatchesTheUnfusedOnednnPath) {
   compare_with_unfused(DType::bf16, 3e-2);
 }
 
-TEST(FlashAttention, ForcingAvx512WithoutItIsAnError) {
-  if (flash_attention_has_avx512()) GTEST_SKIP() << "this CPU has AVX-512";
+TEST(FlashAttention, ForcingAKernelTheCpuLacksIsAnError) {
+  if (flash_attention_has_avx512_bf16()) GTEST_SKIP() << "this CPU runs every kernel";
   FlashAttentionArgs a;
-  EXPECT_THROW(flash_attention(a, FlashKernel::avx512), std::invalid_argument);
+  EXPECT_THROW(flash_attention(a, FlashKernel::avx512_bf16), std::invalid_argument);
 }
 
 }  // namespace

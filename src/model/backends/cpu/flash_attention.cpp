@@ -95,12 +95,23 @@ bool flash_attention_has_avx512() {
   return has;
 }
 
+bool flash_attention_has_avx512_bf16() {
+  static const bool has = flash_attention_has_avx512() && __builtin_cpu_supports("avx512bf16");
+  return has;
+}
+
 void flash_attention(const FlashAttentionArgs& a, FlashKernel kernel) {
   if (kernel == FlashKernel::avx512 && !flash_attention_has_avx512())
     throw std::invalid_argument("this CPU has no AVX-512 for the fused attention kernel");
+  if (kernel == FlashKernel::avx512_bf16 && !flash_attention_has_avx512_bf16())
+    throw std::invalid_argument("this CPU has no AVX-512-BF16 for the fused attention kernel");
   if (a.nq <= 0 || a.nk <= 0 || a.batch <= 0) return;
-  const bool vector = kernel == FlashKernel::avx512 ||
-                      (kernel == FlashKernel::automatic && flash_attention_has_avx512());
+  if (kernel == FlashKernel::automatic)
+    kernel = flash_attention_has_avx512_bf16() ? FlashKernel::avx512_bf16
+             : flash_attention_has_avx512()    ? FlashKernel::avx512
+                                               : FlashKernel::scalar;
+  const bool vector = kernel != FlashKernel::scalar;
+  const bool dot_bf16 = kernel == FlashKernel::avx512_bf16;
   const std::int64_t scratch_floats = detail::flash_scratch_floats(a);
 #pragma omp parallel
   {
@@ -112,7 +123,7 @@ void flash_attention(const FlashAttentionArgs& a, FlashKernel kernel) {
     for (std::int64_t b = 0; b < a.batch; ++b)
       for (std::int64_t h = 0; h < a.heads; ++h) {
         if (vector)
-          detail::flash_head_avx512(a, b, h, s);
+          detail::flash_head_avx512(a, b, h, s, dot_bf16);
         else
           detail::flash_head_scalar(a, b, h, s);
       }

@@ -27,20 +27,24 @@ struct FlashAttentionArgs {
   bool bf16 = false;  // q, k, v and out are bf16 (else f32)
 };
 
-enum class FlashKernel { automatic, scalar, avx512 };
+// avx512: f32 FMAs on widened inputs; avx512_bf16: QK^T by vdpbf16ps when the inputs are
+// bf16 (the same as avx512 for f32 inputs).
+enum class FlashKernel { automatic, scalar, avx512, avx512_bf16 };
 
 // Runs the attention; `kernel` forces one implementation (tests), automatic picks the
-// fastest this CPU runs. Throws std::invalid_argument for avx512 on a CPU without it.
+// fastest this CPU runs. Throws std::invalid_argument for a kernel this CPU cannot run.
 void flash_attention(const FlashAttentionArgs& a, FlashKernel kernel = FlashKernel::automatic);
 
-// True when this CPU runs the AVX-512 kernel.
+// True when this CPU runs the AVX-512 kernel / its AVX-512-BF16 variant.
 bool flash_attention_has_avx512();
+bool flash_attention_has_avx512_bf16();
 
 namespace detail {
 // The per-(image, head) kernels. scratch holds flash_scratch_floats(a) floats.
 std::int64_t flash_scratch_floats(const FlashAttentionArgs& a);
 void flash_head_scalar(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch);
-void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch);
+void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch,
+                       bool dot_bf16);
 }  // namespace detail
 
 }  // namespace emonet::model::cpu
