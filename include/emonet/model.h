@@ -23,7 +23,7 @@
 // Precision: fp32 is the reference path (raw outputs within 2e-4 of PyTorch). bf16 packs
 // the matmul weights to bfloat16 and feeds the matmuls bf16 activations, while layer
 // norms, softmax and the residual stream stay f32; it needs a CPU with AVX-512-BF16 or
-// AMX to be worthwhile. `automatic` picks bf16 on such CPUs and fp32 elsewhere.
+// AMX to be worthwhile. `automatic` (the default) picks bf16 on such CPUs and fp32 elsewhere.
 //
 // Thread safety: a loaded Model is immutable from the caller's view and predict() may be
 // called from any number of threads at once. Preprocessing runs concurrently; the forward
@@ -54,9 +54,11 @@ Precision parse_precision(std::string_view name);
 bool cpu_supports_bf16();
 
 struct ModelOptions {
-  int threads = 0;  // 0 = every core the process may use
-  Precision precision = Precision::fp32;
-  bool allow_missing_heads = false;  // false: all 44 head files must be present
+  int threads = 0;                             // 0 = every core the process may use
+  Precision precision = Precision::automatic;  // bf16 on AVX-512-BF16/AMX CPUs, else fp32
+  bool allow_missing_heads = false;            // false: all 44 head files must be present
+  // Time every operator of the forward pass (see profile()); off: no timers are read.
+  bool profile = false;
 };
 
 // One head's output for one image.
@@ -88,6 +90,27 @@ struct ModelInfo {
   double load_seconds = 0;
 };
 
+// Where the forward passes' time went, per operator class, summed since load
+// (ModelOptions::profile). Classes: matmul (every oneDNN matmul of the vision tower, with
+// its fused bias/GELU/residual post-ops), attention (QK^T, softmax, ·V), norm (layer
+// norms, the embedding's L2 normalisation), activation (activations not fused into a
+// matmul), conversion (layout/dtype conversions: im2col of the pixels), heads (the 44 head
+// MLPs), other (position-embedding add).
+struct OpClassProfile {
+  std::string name;
+  double seconds = 0;
+  double flop = 0;  // 0 where FLOPs are not counted (memory-bound classes)
+};
+struct ForwardProfile {
+  std::vector<OpClassProfile> classes;  // always all seven, in the order above
+  double total_seconds = 0;             // wall time of the forward passes themselves
+  std::size_t forwards = 0, images = 0;
+};
+// A table of `p` for people (stderr of `emonet predict --profile`), then `kernels`.
+std::string format_profile(const ForwardProfile& p, const std::string& kernels);
+// The same as one JSON object (classes with seconds, flop, gflops; totals; kernels).
+std::string profile_json(const ForwardProfile& p, const std::string& kernels);
+
 class Model {
  public:
   // Loads and packs everything; throws emonet::Error naming the file at fault. For
@@ -112,6 +135,8 @@ class Model {
   const ::emonet::PreprocessConfig& preprocess_config() const;
   // oneDNN kernels chosen for the big matmuls at `batch` images (diagnostics).
   std::string kernels(std::size_t batch) const;
+  // The per-operator profile so far; all zero unless loaded with options.profile.
+  ForwardProfile profile() const;
 
  private:
   struct Impl;

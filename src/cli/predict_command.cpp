@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "emonet/error.h"
+#include "emonet/files.h"
 #include "emonet/model.h"
 #include "emonet/predict.h"
 
@@ -14,7 +15,7 @@ struct Options {
   std::string model = "large";
   std::size_t batch = 8;
   int threads = 0;
-  std::string precision = "fp32";
+  std::string precision = "auto";
   bool faces = false;
   std::string face_model;
   double face_margin = 0.2;
@@ -22,6 +23,8 @@ struct Options {
   std::size_t top = 5;
   std::string embeddings;
   bool exif_rotate = false;
+  bool profile = false;
+  std::string profile_json;
   std::vector<std::string> inputs;
 };
 
@@ -30,6 +33,7 @@ int run(const Options& o, const GlobalOptions& global) {
   model::ModelOptions mo;
   mo.threads = o.threads;
   mo.precision = model::parse_precision(o.precision);
+  mo.profile = o.profile || !o.profile_json.empty();
   const auto m = model::Model::load(o.model, mo);
   if (!global.quiet)
     std::fprintf(stderr, "emonet: %s model (%zu heads), %s on %s, %d threads, loaded in %.1f s\n",
@@ -51,6 +55,12 @@ int run(const Options& o, const GlobalOptions& global) {
   po.embeddings_npy = o.embeddings;
   po.progress = !global.quiet;
   const auto s = model::run_predictions(m, images, po, std::cout, std::cerr);
+  if (mo.profile) {
+    const std::string kernels = m.kernels(o.batch);
+    if (o.profile) std::cerr << model::format_profile(m.profile(), kernels);
+    if (!o.profile_json.empty())
+      write_file_atomic(o.profile_json, model::profile_json(m.profile(), kernels) + "\n");
+  }
   if (s.failed > 0) {
     std::fprintf(stderr, "emonet: %zu of %zu images could not be read (see above)\n", s.failed,
                  s.images);
@@ -72,8 +82,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
-  cmd->add_option("--precision", o->precision,
-                  "fp32 (reference), bf16, or auto (bf16 when the CPU runs it natively)")
+  cmd->add_option(
+         "--precision", o->precision,
+         "auto (bf16 where the CPU has AVX-512-BF16 or AMX, else fp32), fp32 (reference) or bf16")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--faces", o->faces, "Detect faces and score each one (records get a box)");
@@ -94,6 +105,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
                   "Also write the pooled SigLIP embeddings here as .npy [records, hidden]");
   cmd->add_flag("--exif-rotate", o->exif_rotate,
                 "Apply EXIF orientation (the reference pipeline ignores it)");
+  cmd->add_flag("--profile", o->profile,
+                "Print time and GFLOP/s per operator class and the oneDNN kernels to stderr");
+  cmd->add_option("--profile-json", o->profile_json, "Also write that profile as JSON here");
   cmd->add_option("inputs", o->inputs, "Image files or directories (walked for jpg/png/webp)")
       ->required();
   set_examples(*cmd, {"emonet predict --model large photo.jpg > scores.jsonl",

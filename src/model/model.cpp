@@ -15,6 +15,7 @@
 #include "emonet/model_files.h"
 #include "model/backends/cpu/cpu_context.h"
 #include "model/head_stack.h"
+#include "model/profile.h"
 #include "model/scores.h"
 #include "model/vision_tower.h"
 
@@ -75,7 +76,9 @@ struct Model::Impl {
   cpu::CpuContext ctx;
   std::unique_ptr<VisionTower> tower;
   std::unique_ptr<HeadStack> heads;
-  mutable std::mutex mutex;  // serialises forward passes (buffers and stream are shared)
+  double head_flop_per_image = 0;  // 2 * in * out summed over every head layer
+  ProfileAccumulator profile;      // guarded by mutex
+  mutable std::mutex mutex;        // serialises forward passes (buffers and stream are shared)
 
   std::vector<Prediction> run(const float* pixels, std::size_t count, bool with_embeddings);
 };
@@ -110,6 +113,7 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
   info.cpu_isa = cpu::cpu_isa_name();
   info.threads = options.threads > 0 ? options.threads : omp_get_num_procs();
   info.precision = options.precision;
+  impl->profile = ProfileAccumulator(options.profile);
   if (info.precision == Precision::automatic)
     info.precision = cpu::cpu_has_native_bf16() ? Precision::bf16 : Precision::fp32;
   omp_set_num_threads(info.threads);
@@ -140,6 +144,9 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
     }
     info.head_variant = head_variant(heads.front());
     info.head_count = heads.size();
+    for (const auto& h : heads)
+      for (const auto& l : h.layers)
+        impl->head_flop_per_image += 2.0 * double(l.in) * double(l.out);
     impl->heads = std::make_unique<HeadStack>(impl->ctx, std::move(heads));
   }
   {
@@ -171,11 +178,21 @@ std::vector<Prediction> Model::Impl::run(const float* pixels, std::size_t count,
     std::lock_guard<std::mutex> lock(mutex);
     // OpenMP's thread count is per calling thread, so set it for whichever thread this is.
     omp_set_num_threads(info.threads);
-    tower->forward(pixels, n, pooled.data());
-    for (std::size_t i = 0; i < count; ++i)
-      l2_normalise(pooled.data() + i * std::size_t(D), std::size_t(D),
-                   normalised.data() + i * std::size_t(D));
-    heads->forward(normalised.data(), n, raw.data());
+    const auto start = std::chrono::steady_clock::now();
+    tower->forward(pixels, n, pooled.data(), &profile);
+    {
+      ScopedOp op(&profile, OpClass::norm);
+      for (std::size_t i = 0; i < count; ++i)
+        l2_normalise(pooled.data() + i * std::size_t(D), std::size_t(D),
+                     normalised.data() + i * std::size_t(D));
+    }
+    {
+      ScopedOp op(&profile, OpClass::heads, head_flop_per_image * double(count));
+      heads->forward(normalised.data(), n, raw.data());
+    }
+    if (profile.enabled())
+      profile.add_forward(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), count);
   }
   std::vector<Prediction> out(count);
   for (std::size_t i = 0; i < count; ++i) {
@@ -217,6 +234,11 @@ const ::emonet::PreprocessConfig& Model::preprocess_config() const {
 std::string Model::kernels(std::size_t batch) const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->tower->kernels(std::int64_t(batch));
+}
+
+ForwardProfile Model::profile() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->profile.snapshot();
 }
 
 }  // namespace emonet::model

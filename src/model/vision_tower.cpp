@@ -131,28 +131,64 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
   head_ln_ = norm(h + "layernorm");
   head_fc1_ = linear(h + "mlp.fc1", D, I, act_, act_, gelu, 8);
   head_fc2_ = linear(h + "mlp.fc2", I, D, act_, DType::f32, PostOp::residual_add, 8);
-  attention_ = cpu::Attention(ctx, d.heads, d.head_dim(), act_);
 }
 
-void VisionTower::patch_embed(const float* pixels, std::int64_t batch) {
+void VisionTower::matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
+                         ProfileAccumulator* profile) {
+  ScopedOp op(profile, OpClass::matmul, 2.0 * double(rows * l.spec().in * l.spec().out));
+  l.run(rows, src, dst);
+}
+
+void VisionTower::attend(std::int64_t batch, std::int64_t nq, const void* q, std::int64_t q_ld,
+                         std::int64_t q_image_stride, const void* k, const void* v,
+                         std::int64_t kv_ld, void* out, ProfileAccumulator* profile) {
+  const std::int64_t N = dims_.tokens(), D = dims_.hidden;
+  // QK^T and P·V: 2 * nq * N * D multiply-adds each per image.
+  ScopedOp op(profile, OpClass::attention, 4.0 * double(batch * nq * N * D));
+  cpu::FlashAttentionArgs a;
+  a.batch = batch;
+  a.heads = dims_.heads;
+  a.head_dim = dims_.head_dim();
+  a.nq = nq;
+  a.nk = N;
+  a.q = q;
+  a.q_ld = q_ld;
+  a.q_batch_stride = q_image_stride;
+  a.k = k;
+  a.v = v;
+  a.kv_ld = kv_ld;
+  a.kv_batch_stride = N * kv_ld;
+  a.out = out;
+  a.out_ld = D;
+  a.out_batch_stride = nq * D;
+  a.bf16 = act_ == DType::bf16;
+  cpu::flash_attention(a);
+}
+
+void VisionTower::patch_embed(const float* pixels, std::int64_t batch,
+                              ProfileAccumulator* profile) {
   const std::int64_t C = dims_.channels, P = dims_.patch_size, S = dims_.image_size;
   const std::int64_t G = dims_.grid(), N = dims_.tokens(), D = dims_.hidden;
   const std::int64_t row = C * P * P;
   patches_.resize(std::size_t(batch * N * row) * sizeof(float));
   float* out = patches_.as<float>();
-  // im2col: token (gy, gx) gets its patch flattened in the conv kernel's (c, ky, kx) order.
+  {
+    ScopedOp op(profile, OpClass::conversion);
+    // im2col: token (gy, gx) gets its patch flattened in the conv kernel's (c, ky, kx) order.
 #pragma omp parallel for collapse(2) schedule(static)
-  for (std::int64_t b = 0; b < batch; ++b)
-    for (std::int64_t gy = 0; gy < G; ++gy)
-      for (std::int64_t gx = 0; gx < G; ++gx) {
-        float* dst = out + ((b * N) + gy * G + gx) * row;
-        for (std::int64_t c = 0; c < C; ++c)
-          for (std::int64_t ky = 0; ky < P; ++ky) {
-            const float* src = pixels + ((b * C + c) * S + gy * P + ky) * S + gx * P;
-            std::memcpy(dst + (c * P + ky) * P, src, sizeof(float) * std::size_t(P));
-          }
-      }
-  patch_.run(batch * N, patches_.as(), x_.as());
+    for (std::int64_t b = 0; b < batch; ++b)
+      for (std::int64_t gy = 0; gy < G; ++gy)
+        for (std::int64_t gx = 0; gx < G; ++gx) {
+          float* dst = out + ((b * N) + gy * G + gx) * row;
+          for (std::int64_t c = 0; c < C; ++c)
+            for (std::int64_t ky = 0; ky < P; ++ky) {
+              const float* src = pixels + ((b * C + c) * S + gy * P + ky) * S + gx * P;
+              std::memcpy(dst + (c * P + ky) * P, src, sizeof(float) * std::size_t(P));
+            }
+        }
+  }
+  matmul(patch_, batch * N, patches_.as(), x_.as(), profile);
+  ScopedOp op(profile, OpClass::other);
   float* x = x_.as<float>();
   const float* pos = position_.data();
 #pragma omp parallel for schedule(static)
@@ -160,7 +196,8 @@ void VisionTower::patch_embed(const float* pixels, std::int64_t batch) {
     for (std::int64_t i = 0; i < D; ++i) x[r * D + i] += pos[(r % N) * D + i];
 }
 
-void VisionTower::forward(const float* pixels, std::int64_t batch, float* pooled) {
+void VisionTower::forward(const float* pixels, std::int64_t batch, float* pooled,
+                          ProfileAccumulator* profile) {
   const std::int64_t D = dims_.hidden, I = dims_.intermediate, N = dims_.tokens();
   const std::int64_t M = batch * N;
   const std::size_t es = cpu::dtype_size(act_);
@@ -169,36 +206,35 @@ void VisionTower::forward(const float* pixels, std::int64_t batch, float* pooled
   qkv_.resize(std::size_t(M * 3 * D) * es);
   attn_.resize(std::size_t(M * D) * es);
   mid_.resize(std::size_t(M * I) * es);
+  auto norm = [&](const cpu::LayerNormParams& p, const float* in, std::int64_t rows, void* out) {
+    ScopedOp op(profile, OpClass::norm);
+    cpu::layer_norm(p, in, rows, out, act_);
+  };
 
-  patch_embed(pixels, batch);
+  patch_embed(pixels, batch, profile);
   float* x = x_.as<float>();
   for (auto& blk : blocks_) {
-    cpu::layer_norm(blk.ln1, x, M, normed_.as(), act_);
-    blk.qkv.run(M, normed_.as(), qkv_.as());
-    for (std::int64_t b = 0; b < batch; ++b) {
-      const std::int64_t base = b * N * 3 * D;
-      attention_.run(N, N, at(qkv_, base, act_), 3 * D, at(qkv_, base + D, act_),
-                     at(qkv_, base + 2 * D, act_), 3 * D, at(attn_, b * N * D, act_));
-    }
-    blk.out_proj.run(M, attn_.as(), x);
-    cpu::layer_norm(blk.ln2, x, M, normed_.as(), act_);
-    blk.fc1.run(M, normed_.as(), mid_.as());
-    blk.fc2.run(M, mid_.as(), x);
+    norm(blk.ln1, x, M, normed_.as());
+    matmul(blk.qkv, M, normed_.as(), qkv_.as(), profile);
+    // Q, K, V are columns [0, D), [D, 2D), [2D, 3D) of each image's [N, 3D] rows.
+    attend(batch, N, qkv_.as(), 3 * D, N * 3 * D, at(qkv_, D, act_), at(qkv_, 2 * D, act_), 3 * D,
+           attn_.as(), profile);
+    matmul(blk.out_proj, M, attn_.as(), x, profile);
+    norm(blk.ln2, x, M, normed_.as());
+    matmul(blk.fc1, M, normed_.as(), mid_.as(), profile);
+    matmul(blk.fc2, M, mid_.as(), x, profile);
   }
-  cpu::layer_norm(post_ln_, x, M, normed_.as(), act_);
+  norm(post_ln_, x, M, normed_.as());
 
   // MAP head: one learned query attends over each image's tokens.
-  head_kv_.run(M, normed_.as(), qkv_.as());  // [M, 2D]: K then V per row
+  matmul(head_kv_, M, normed_.as(), qkv_.as(), profile);  // [M, 2D]: K then V per row
   pooled_attn_.resize(std::size_t(batch * D) * es);
-  for (std::int64_t b = 0; b < batch; ++b) {
-    const std::int64_t base = b * N * 2 * D;
-    attention_.run(1, N, probe_query_.as(), D, at(qkv_, base, act_), at(qkv_, base + D, act_),
-                   2 * D, at(pooled_attn_, b * D, act_));
-  }
-  head_out_.run(batch, pooled_attn_.as(), pooled);  // a = out_proj(attention)
-  cpu::layer_norm(head_ln_, pooled, batch, normed_.as(), act_);
-  head_fc1_.run(batch, normed_.as(), mid_.as());
-  head_fc2_.run(batch, mid_.as(), pooled);  // pooled = a + mlp(LN(a))
+  attend(batch, 1, probe_query_.as(), D, 0, qkv_.as(), at(qkv_, D, act_), 2 * D, pooled_attn_.as(),
+         profile);
+  matmul(head_out_, batch, pooled_attn_.as(), pooled, profile);  // a = out_proj(attention)
+  norm(head_ln_, pooled, batch, normed_.as());
+  matmul(head_fc1_, batch, normed_.as(), mid_.as(), profile);
+  matmul(head_fc2_, batch, mid_.as(), pooled, profile);  // pooled = a + mlp(LN(a))
 }
 
 std::string VisionTower::kernels(std::int64_t batch) {

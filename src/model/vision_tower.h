@@ -13,10 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "model/backends/cpu/attention.h"
 #include "model/backends/cpu/cpu_context.h"
+#include "model/backends/cpu/flash_attention.h"
 #include "model/backends/cpu/layer_norm.h"
 #include "model/backends/cpu/linear.h"
+#include "model/profile.h"
 
 namespace emonet::model {
 
@@ -46,7 +47,9 @@ class VisionTower {
   VisionTower(cpu::CpuContext& ctx, const VisionDims& dims, const TensorLookup& lookup, bool bf16);
 
   // pixels: [batch, channels, image_size, image_size] f32; pooled: [batch, hidden] f32.
-  void forward(const float* pixels, std::int64_t batch, float* pooled);
+  // With `profile`, each operator's time and FLOPs are added to it.
+  void forward(const float* pixels, std::int64_t batch, float* pooled,
+               ProfileAccumulator* profile = nullptr);
 
   const VisionDims& dims() const { return dims_; }
   bool bf16() const { return act_ == cpu::DType::bf16; }
@@ -58,7 +61,15 @@ class VisionTower {
     cpu::LayerNormParams ln1, ln2;
     cpu::Linear qkv, out_proj, fc1, fc2;
   };
-  void patch_embed(const float* pixels, std::int64_t batch);
+  void patch_embed(const float* pixels, std::int64_t batch, ProfileAccumulator* profile);
+  // Runs `l` on `rows` rows, timed as a matmul of 2*rows*in*out FLOPs.
+  static void matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
+                     ProfileAccumulator* profile);
+  // Self-attention of every image (or the MAP probe's, with nq = 1), fused (see
+  // flash_attention.h), timed as attention.
+  void attend(std::int64_t batch, std::int64_t nq, const void* q, std::int64_t q_ld,
+              std::int64_t q_image_stride, const void* k, const void* v, std::int64_t kv_ld,
+              void* out, ProfileAccumulator* profile);
 
   cpu::CpuContext* ctx_;
   VisionDims dims_;
@@ -69,7 +80,6 @@ class VisionTower {
   cpu::LayerNormParams post_ln_, head_ln_;
   cpu::Buffer probe_query_;  // probe projected by the head's Q weights, [hidden] of act_
   cpu::Linear head_kv_, head_out_, head_fc1_, head_fc2_;
-  cpu::Attention attention_;
   // Activations, reused between calls.
   cpu::Buffer patches_, x_, normed_, qkv_, attn_, mid_, queries_, pooled_attn_;
 };

@@ -24,7 +24,8 @@ std::vector<std::string> lines(const std::string& s) {
 }
 
 std::string predict(const std::string& args) {
-  return "-q predict --model '" + kDir + "/model' --threads 1 " + args;
+  // fp32 explicitly: these tests compare with the fp32 reference (the default is auto).
+  return "-q predict --model '" + kDir + "/model' --threads 1 --precision fp32 " + args;
 }
 
 TEST(PredictCli, WritesTheAuthorsJsonlLayoutWithReferenceValues) {
@@ -55,6 +56,19 @@ TEST(PredictCli, WritesTheAuthorsJsonlLayoutWithReferenceValues) {
     EXPECT_EQ(nulls, 4u);
     EXPECT_TRUE(j["results"]["model_valence_best"]["softmax"].is_null());
   }
+}
+
+TEST(PredictCli, DefaultPrecisionIsAutoAndHelpSaysSo) {
+  // Without --precision the banner names the path auto chose for this CPU.
+  const auto r = test::run_cli("predict --model '" + kDir + "/model' --threads 1 '" + kDir +
+                               "/images/a_rgb.png'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string chosen = model::cpu_supports_bf16() ? ", bf16 on " : ", fp32 on ";
+  EXPECT_NE(r.err.find(chosen), std::string::npos) << r.err;
+  const auto help = test::run_cli("predict --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("{fp32,bf16,auto}=auto"), std::string::npos) << help.out;
+  EXPECT_EQ(model::ModelOptions{}.precision, model::Precision::automatic);
 }
 
 TEST(PredictCli, CorruptImageIsReportedAndTheOthersAreScored) {

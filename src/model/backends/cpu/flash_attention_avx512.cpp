@@ -1,0 +1,266 @@
+// The AVX-512 kernel of the fused attention (see flash_attention.h). This file alone is
+// compiled with -mavx512f/bw/vl (src/model/CMakeLists.txt) and only runs after the run-time
+// check in flash_attention(). It includes no C++ library headers: an inline library
+// function instantiated here with AVX-512 code could be the copy the linker keeps for
+// the whole program and then fault on a CPU without AVX-512.
+//
+// Per (image, head): K is transposed and V copied into f32 scratch once (zero-padded to
+// whole 16-lane vectors), then query rows go four at a time. For each block of 64 keys the
+// 4x64 scores are 16 accumulators fed by one K^T load per four FMAs; the online softmax
+// rescales the output accumulators; P·V runs over 16-lane slices of the head dimension
+// with the four rows' accumulators in registers. On the bf16 path of a CPU with
+// AVX-512-BF16 the scores come from vdpbf16ps on the bf16 inputs (twice the FMA rate, the
+// same products as oneDNN's bf16 matmul); the probabilities and P·V stay f32.
+#include <immintrin.h>
+
+#include "model/backends/cpu/flash_attention.h"
+
+namespace emonet::model::cpu::detail {
+
+namespace {
+
+constexpr int kRows = 4;       // query rows per step
+constexpr int kBlockVecs = 4;  // 16-key vectors per online-softmax step (64 keys)
+constexpr float kNegInf = -__builtin_inff();
+
+inline __mmask16 tail_mask(long n) {
+  return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+}
+
+// 16 (or fewer, masked) elements at p as f32; missing lanes are 0.
+inline __m512 load16(const void* p, long i, bool bf16, __mmask16 m) {
+  if (!bf16) return _mm512_maskz_loadu_ps(m, static_cast<const float*>(p) + i);
+  const __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const unsigned short*>(p) + i);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+// Round-to-nearest-even to bf16, NaN kept quiet: the same as float_to_bf16().
+inline void store16(void* p, long i, __m512 x, bool bf16, __mmask16 m) {
+  if (!bf16) {
+    _mm512_mask_storeu_ps(static_cast<float*>(p) + i, m, x);
+    return;
+  }
+  const __m512i u = _mm512_castps_si512(x);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r =
+      _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)),
+                                                _mm512_set1_epi32(0x7f800000));
+  r = _mm512_mask_or_epi32(r, nan, _mm512_srli_epi32(u, 16), _mm512_set1_epi32(0x40));
+  _mm256_mask_storeu_epi16(static_cast<unsigned short*>(p) + i, m, _mm512_cvtepi32_epi16(r));
+}
+
+// exp(x) for x <= 0 (Cephes expf: n = round(x log2 e), degree-6 polynomial on the rest,
+// relative error ~1e-7); x below -87 gives ~1e-38, callers zero masked lanes themselves.
+inline __m512 exp16(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+  return _mm512_scalef_ps(y, n);
+}
+
+inline float exp1(float x) {
+  return _mm512_cvtss_f32(exp16(_mm512_set1_ps(x)));
+}
+
+// Scores of kRows query rows against NV vectors of 16 keys starting at key j0.
+template <int NV>
+inline void scores(const float* qs, long dp, const float* kt, long nkp, long d, long j0,
+                   __m512 (&s)[kRows][kBlockVecs]) {
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < NV; ++v) s[r][v] = _mm512_setzero_ps();
+  for (long c = 0; c < d; ++c) {
+    __m512 k[NV];
+    for (int v = 0; v < NV; ++v) k[v] = _mm512_loadu_ps(kt + c * nkp + j0 + 16 * v);
+    for (int r = 0; r < kRows; ++r) {
+      const __m512 q = _mm512_set1_ps(qs[r * dp + c]);
+      for (int v = 0; v < NV; ++v) s[r][v] = _mm512_fmadd_ps(q, k[v], s[r][v]);
+    }
+  }
+}
+
+// The same from bf16 pairs with vdpbf16ps (two bf16 products per lane, f32 sum): qp holds
+// each row's (q[2c], q[2c+1]) pairs, kt2 the keys' pairs as [pairs, nkp]. Not inlined
+// into its caller, which is not compiled for AVX-512-BF16; called per block of keys.
+template <int NV>
+__attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
+    const unsigned* qp, long qp_ld, const unsigned* kt2, long nkp, long pairs, long j0, float scale,
+    __m512 (&s)[kRows][kBlockVecs]) {
+  __m512 acc[kRows][NV];
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (long c = 0; c < pairs; ++c) {
+    __m512bh k[NV];
+    for (int v = 0; v < NV; ++v) k[v] = (__m512bh)_mm512_loadu_si512(kt2 + c * nkp + j0 + 16 * v);
+    for (int r = 0; r < kRows; ++r) {
+      const __m512bh q = (__m512bh)_mm512_set1_epi32(int(qp[r * qp_ld + c]));
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], q, k[v]);
+    }
+  }
+  const __m512 sc = _mm512_set1_ps(scale);
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < NV; ++v) s[r][v] = _mm512_mul_ps(acc[r][v], sc);
+}
+
+}  // namespace
+
+void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch,
+                       bool dot_bf16) {
+  const long d = a.head_dim, nk = a.nk, nq = a.nq;
+  const long nkp = (nk + 15) / 16 * 16, dp = (d + 15) / 16 * 16, dv = dp / 16;
+  const bool bf16 = a.bf16;
+  const float scale = 1.f / __builtin_sqrtf(float(d));
+  float* kt = scratch;        // [d, nkp]
+  float* vs = kt + d * nkp;   // [nkp, dp]
+  float* qs = vs + nkp * dp;  // [kRows, dp]
+  float* acc = qs + kRows * dp;
+  float* probs = acc + kRows * dp;  // [kRows, 64]
+
+  // Widen this head's K (transposed) and V to f32 once; padding stays zero. With
+  // dot_bf16, K^T keeps bf16 pairs for vdpbf16ps instead.
+  const bool dot = dot_bf16 && bf16;
+  const long pairs = (d + 1) / 2;
+  auto* kt2 = reinterpret_cast<unsigned*>(kt);  // [pairs, nkp]
+  auto* qp = reinterpret_cast<unsigned*>(qs);   // [kRows, dp / 2]
+  const long kv0 = long(b * a.kv_batch_stride + h * d);
+  if (dot) {
+    const auto* k16 = static_cast<const unsigned short*>(a.k);
+    for (long j = 0; j < nkp; ++j)
+      for (long c = 0; c < pairs; ++c) {
+        unsigned lo = 0, hi = 0;
+        if (j < nk) {
+          lo = k16[kv0 + j * a.kv_ld + 2 * c];
+          hi = 2 * c + 1 < d ? k16[kv0 + j * a.kv_ld + 2 * c + 1] : 0u;
+        }
+        kt2[c * nkp + j] = lo | (hi << 16);
+      }
+  }
+  for (long j = 0; j < nkp; ++j) {
+    for (long c0 = 0; c0 < dp; c0 += 16) {
+      const __mmask16 m = j < nk ? tail_mask(d - c0) : __mmask16(0);
+      const __m512 kx = load16(a.k, kv0 + j * a.kv_ld + c0, bf16, m);
+      _mm512_storeu_ps(vs + j * dp + c0, load16(a.v, kv0 + j * a.kv_ld + c0, bf16, m));
+      if (dot) continue;
+      alignas(64) float tmp[16];
+      _mm512_store_ps(tmp, kx);
+      for (long c = c0; c < c0 + 16 && c < d; ++c) kt[c * nkp + j] = tmp[c - c0];
+    }
+  }
+
+  for (long i0 = 0; i0 < nq; i0 += kRows) {
+    const long rows = nq - i0 < kRows ? nq - i0 : kRows;
+    for (int r = 0; r < kRows; ++r) {
+      const long q0 = long(b * a.q_batch_stride + (i0 + r) * a.q_ld + h * d);
+      for (long c0 = 0; c0 < dp; c0 += 16) {
+        const __mmask16 m = r < rows ? tail_mask(d - c0) : __mmask16(0);
+        if (!dot)
+          _mm512_storeu_ps(qs + r * dp + c0,
+                           _mm512_mul_ps(load16(a.q, q0 + c0, bf16, m), _mm512_set1_ps(scale)));
+        _mm512_storeu_ps(acc + r * dp + c0, _mm512_setzero_ps());
+      }
+      if (dot) {  // raw bf16 pairs (the scale is applied to the f32 scores)
+        const auto* q16 = static_cast<const unsigned short*>(a.q);
+        for (long c = 0; c < pairs; ++c) {
+          unsigned lo = 0, hi = 0;
+          if (r < rows) {
+            lo = q16[q0 + 2 * c];
+            hi = 2 * c + 1 < d ? q16[q0 + 2 * c + 1] : 0u;
+          }
+          qp[r * (dp / 2) + c] = lo | (hi << 16);
+        }
+      }
+    }
+    float mx[kRows], sum[kRows];
+    for (int r = 0; r < kRows; ++r) mx[r] = kNegInf, sum[r] = 0;
+
+    for (long j0 = 0; j0 < nkp; j0 += 16 * kBlockVecs) {
+      const long left = (nkp - j0) / 16;
+      const int nv = left < kBlockVecs ? int(left) : kBlockVecs;
+      __m512 s[kRows][kBlockVecs];
+      if (dot) {
+        switch (nv) {
+          case 1:
+            scores_bf16<1>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+            break;
+          case 2:
+            scores_bf16<2>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+            break;
+          case 3:
+            scores_bf16<3>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+            break;
+          default:
+            scores_bf16<4>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+            break;
+        }
+      } else
+        switch (nv) {
+          case 1:
+            scores<1>(qs, dp, kt, nkp, d, j0, s);
+            break;
+          case 2:
+            scores<2>(qs, dp, kt, nkp, d, j0, s);
+            break;
+          case 3:
+            scores<3>(qs, dp, kt, nkp, d, j0, s);
+            break;
+          default:
+            scores<4>(qs, dp, kt, nkp, d, j0, s);
+            break;
+        }
+      for (int r = 0; r < kRows; ++r) {
+        __m512 bm = _mm512_set1_ps(kNegInf);
+        for (int v = 0; v < nv; ++v) {
+          const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
+          s[r][v] = _mm512_mask_mov_ps(_mm512_set1_ps(kNegInf), live, s[r][v]);
+          bm = _mm512_max_ps(bm, s[r][v]);
+        }
+        const float m_new = __builtin_fmaxf(mx[r], _mm512_reduce_max_ps(bm));
+        const float corr = mx[r] == kNegInf ? 0.f : exp1(mx[r] - m_new);
+        __m512 ps = _mm512_setzero_ps();
+        for (int v = 0; v < nv; ++v) {
+          const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
+          const __m512 e =
+              _mm512_maskz_mov_ps(live, exp16(_mm512_sub_ps(s[r][v], _mm512_set1_ps(m_new))));
+          ps = _mm512_add_ps(ps, e);
+          _mm512_storeu_ps(probs + r * 64 + 16 * v, e);
+        }
+        sum[r] = sum[r] * corr + _mm512_reduce_add_ps(ps);
+        mx[r] = m_new;
+        const __m512 cv = _mm512_set1_ps(corr);
+        for (long c0 = 0; c0 < dp; c0 += 16)
+          _mm512_storeu_ps(acc + r * dp + c0,
+                           _mm512_mul_ps(cv, _mm512_loadu_ps(acc + r * dp + c0)));
+      }
+      // acc[r] += sum_j p[r][j] * V[j], one 16-wide slice of the head at a time.
+      const long nj = 16L * nv;
+      for (long x = 0; x < dv; ++x) {
+        __m512 o[kRows];
+        for (int r = 0; r < kRows; ++r) o[r] = _mm512_loadu_ps(acc + r * dp + 16 * x);
+        for (long j = 0; j < nj; ++j) {
+          const __m512 vj = _mm512_loadu_ps(vs + (j0 + j) * dp + 16 * x);
+          for (int r = 0; r < kRows; ++r)
+            o[r] = _mm512_fmadd_ps(_mm512_set1_ps(probs[r * 64 + j]), vj, o[r]);
+        }
+        for (int r = 0; r < kRows; ++r) _mm512_storeu_ps(acc + r * dp + 16 * x, o[r]);
+      }
+    }
+    for (long r = 0; r < rows; ++r) {
+      const __m512 inv = _mm512_set1_ps(1.f / sum[r]);
+      const long o0 = long(b * a.out_batch_stride + (i0 + r) * a.out_ld + h * d);
+      for (long c0 = 0; c0 < dp; c0 += 16)
+        store16(a.out, o0 + c0, _mm512_mul_ps(inv, _mm512_loadu_ps(acc + r * dp + c0)), bf16,
+                tail_mask(d - c0));
+    }
+  }
+}
+
+}  // namespace emonet::model::cpu::detail
