@@ -44,9 +44,9 @@ inline constexpr std::size_t kZeroShotKeys = 25;
 std::string strip_code_fence(std::string_view text);
 
 struct ZeroShotReply {
-  bool valid = false;      // 25 keys in "value" and no value == 0
-  std::string error;       // why not valid (empty when valid)
-  std::map<std::string, double> value;  // the reply's "value" object as given
+  bool valid = false;                     // 25 keys in "value" and no value == 0
+  std::string error;                      // why not valid (empty when valid)
+  std::map<std::string, double> value;    // the reply's "value" object as given
   std::vector<std::string> unknown_keys;  // keys that are no "Group|Emotion" of the taxonomy
 };
 // Parses one ZS reply text; never throws.
