@@ -165,7 +165,7 @@ json base_body(const VlmOptions& o, const Image& im, const std::string& text) {
 }
 
 json run_zero_shot(Shared& s, HttpClient& client, const Image& im) {
-  json rec, usage = json::object(), errors = json::array();
+  json rec = json::object(), usage = json::object(), errors = json::array();
   const std::string file_name = fs::path(im.img.id).filename().string();
   std::string last_raw;
   int attempts = 0;
@@ -220,8 +220,8 @@ json run_zero_shot(Shared& s, HttpClient& client, const Image& im) {
 }
 
 json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
-  json rec, usage = json::object(), p_yes = json::object(), share = json::object(),
-            ann = json::object(), failures = json::object();
+  json rec = json::object(), usage = json::object(), p_yes = json::object(), share = json::object(),
+       ann = json::object(), failures = json::object();
   int attempts = 0;
   bool http_error = false;
   for (const auto& c : emotions()) {
