@@ -4,6 +4,9 @@
 // and yes/no logprob lists from the NumPy reference fixture.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -396,6 +399,61 @@ TEST(VlmRun, YesNoMatchesTheNumPyReference) {
 
   run_vlm_eval(images, o);
   EXPECT_EQ(s.requests("face"), 40);  // all from the cache
+}
+
+TEST(VlmRun, KilledRunResumesWithoutRepeatingFinishedRequests) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "imgs");
+  StandIn s;
+  s.latency(std::chrono::milliseconds(150));
+  std::vector<std::string> tags;
+  for (int i = 0; i < 8; ++i) {
+    tags.push_back("k" + std::to_string(i));
+    s.script(tags.back(), {say(value_reply(25))});
+  }
+  make_images(dir, tags);
+  const std::vector<std::string> args = {test::cli_path(), "--quiet",
+                                         "eval",           "vlm",
+                                         "--endpoint",     s.url(),
+                                         "--model",        "m",
+                                         "--concurrency",  "1",
+                                         "--cache",        dir.file("c.sqlite"),
+                                         "--out",          dir.file("o.jsonl"),
+                                         dir.file("imgs")};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  // Kill it once three requests reached the stand-in (bounded wait).
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (s.total() < 3 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const int before = s.total();
+  ASSERT_GE(before, 3);
+  ASSERT_LT(before, 8);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("o.jsonl")));
+
+  std::string cmd;
+  for (const auto& a : args) cmd += "'" + a + "' ";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  // Only the request in flight at the kill may be sent again (concurrency 1).
+  int repeated = 0;
+  for (const auto& t : tags) {
+    EXPECT_GE(s.requests(t), 1) << t;
+    EXPECT_LE(s.requests(t), 2) << t;
+    repeated += s.requests(t) - 1;
+  }
+  EXPECT_LE(repeated, 1);
+  EXPECT_EQ(read_jsonl(dir.file("o.jsonl")).size(), 8u);
 }
 
 TEST(VlmRun, CommandLine) {
