@@ -8,6 +8,9 @@
 //   yesno  the logprob readout: one request per emotion ("Does this face express X?"),
 //          assistant turn prefilled "Answer:", P(yes) from the first token's top_logprobs.
 //
+// With --max-cost the run stops before a request could take the spending past the budget;
+// the images it could not finish are "budget_exhausted", those never started get no record.
+//
 // Every successful HTTP exchange is stored in a SQLite cache keyed by endpoint, model,
 // protocol version, prompt, image bytes and sampling parameters, so a rerun repeats
 // nothing that finished. Transient failures (429, 5xx, timeouts, dropped connections)
@@ -100,6 +103,8 @@ struct VlmOptions {
   int max_retries = 6;    // per request, on transient failures
   double retry_base_s = 0.5;
   double retry_max_s = 60;
+  double price_in = 0, price_out = 0;  // per million prompt / completion tokens
+  std::optional<double> max_cost;      // stop before spending more than this
   bool progress = true;
 };
 
@@ -116,6 +121,9 @@ struct VlmSummary {
   std::uint64_t cache_hits = 0;
   std::uint64_t retries = 0;
   std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+  double cost = 0;                // of the requests sent (cached ones cost nothing)
+  bool budget_exhausted = false;  // --max-cost stopped the run
+  std::size_t not_started = 0;    // images without a record because the budget ran out
 };
 VlmSummary run_vlm_eval(const std::vector<VlmImage>& images, const VlmOptions& options);
 

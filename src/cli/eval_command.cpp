@@ -14,7 +14,7 @@ struct Options {
   eval::VlmOptions vlm;
   std::string protocol = "zs";
   std::string api_key_env;
-  double temperature = 0;
+  double temperature = 0, max_cost = 0;
   long long seed = 0;
   std::vector<std::string> inputs;
 };
@@ -29,6 +29,11 @@ int run(Options& o, const GlobalOptions& global, const CLI::App& cmd) {
   }
   if (cmd.count("--temperature")) o.vlm.temperature = o.temperature;
   if (cmd.count("--seed")) o.vlm.seed = o.seed;
+  if (cmd.count("--max-cost")) {
+    if (o.vlm.price_in <= 0 && o.vlm.price_out <= 0)
+      throw Error("--max-cost needs --price-in and/or --price-out (per million tokens)");
+    o.vlm.max_cost = o.max_cost;
+  }
   o.vlm.progress = !global.quiet;
   const auto images = eval::collect_vlm_images(o.inputs);
   if (images.empty()) throw Error("no images (.jpg .jpeg .png .webp) in the inputs");
@@ -42,7 +47,13 @@ int run(Options& o, const GlobalOptions& global, const CLI::App& cmd) {
                  static_cast<unsigned long long>(s.cache_hits),
                  static_cast<unsigned long long>(s.prompt_tokens),
                  static_cast<unsigned long long>(s.completion_tokens));
-  return s.failed > 0 ? 1 : 0;
+  if (!global.quiet && (o.vlm.price_in > 0 || o.vlm.price_out > 0))
+    std::fprintf(stderr, "emonet: spent %.4f\n", s.cost);
+  if (s.budget_exhausted)
+    std::fprintf(stderr,
+                 "emonet: stopped before exceeding --max-cost %.4f; %zu images not started\n",
+                 o.max_cost, s.not_started);
+  return s.failed > 0 || s.budget_exhausted ? 1 : 0;
 }
 
 RunFn setup(CLI::App& app, const GlobalOptions& global) {
@@ -86,6 +97,14 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
                   "First backoff step in seconds (doubles per retry, with jitter)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--price-in", o->vlm.price_in, "Price per million prompt tokens")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--price-out", o->vlm.price_out, "Price per million completion tokens")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-cost", o->max_cost,
+                  "Stop cleanly before the spending (priced by --price-in/--price-out) "
+                  "would exceed this")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--limit", o->vlm.limit, "Only the first N images (0 = all)")
       ->capture_default_str();
   cmd->add_option("inputs", o->inputs, "Image files or folders")->required();

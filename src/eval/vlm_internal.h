@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -66,6 +67,30 @@ class HttpClient {
   RetryPolicy policy_;
   HttpStats& stats_;
   std::uint64_t rng_;
+};
+
+// The --max-cost guard. A request may start only if the money spent, plus the worst cost
+// seen for one request times the requests already in flight and this one, stays within
+// the budget; until one request has come back there is no estimate, so only one request
+// is in flight. So the budget is never exceeded as long as no request costs more than the
+// most expensive one seen before it. Thread-safe.
+class CostGuard {
+ public:
+  CostGuard(double price_in_per_m, double price_out_per_m, std::optional<double> max_cost);
+  bool acquire();  // false: the budget would be exceeded; stop
+  // Ends an acquired request with its token usage (0, 0 for one that failed).
+  void release(std::uint64_t prompt_tokens, std::uint64_t completion_tokens);
+  double spent() const;
+  bool exhausted() const;
+
+ private:
+  double price_in_, price_out_;
+  std::optional<double> max_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  double spent_ = 0, worst_ = 0;
+  bool has_estimate_ = false, exhausted_ = false;
+  int in_flight_ = 0;
 };
 
 }  // namespace emonet::eval::detail

@@ -77,6 +77,7 @@ struct Shared {
   ResponseCache cache;
   detail::HttpStats http;
   std::atomic<std::uint64_t> hits{0}, prompt_tokens{0}, completion_tokens{0};
+  detail::CostGuard cost;
 };
 
 struct Image {
@@ -89,6 +90,7 @@ struct Image {
 struct Exchange {
   bool ok = false;
   bool cached = false;
+  bool over_budget = false;  // not sent: --max-cost would be exceeded
   std::string body, error;
   int tries = 0;
   json usage;
@@ -111,9 +113,14 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
     e.cached = true;
     e.body = std::move(*hit);
   } else {
+    if (!s.cost.acquire()) {
+      e.over_budget = true;
+      return e;
+    }
     const auto r = client.post(body.dump());
     e.tries = r.tries;
     if (!r.ok) {
+      s.cost.release(0, 0);
       e.error = r.error;
       e.body = r.body;
       return e;
@@ -125,10 +132,16 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
   const json j = json::parse(e.body, nullptr, false);
   if (j.is_object() && j.contains("usage") && j["usage"].is_object()) {
     e.usage = j["usage"];
-    if (!e.cached) {
-      s.prompt_tokens += e.usage.value("prompt_tokens", 0ULL);
-      s.completion_tokens += e.usage.value("completion_tokens", 0ULL);
-    }
+  }
+  if (!e.cached) {
+    const auto tokens = [&](const char* k) -> std::uint64_t {
+      return e.usage.is_object() && e.usage.contains(k) && e.usage[k].is_number_unsigned()
+                 ? e.usage[k].get<std::uint64_t>()
+                 : 0;
+    };
+    s.prompt_tokens += tokens("prompt_tokens");
+    s.completion_tokens += tokens("completion_tokens");
+    s.cost.release(tokens("prompt_tokens"), tokens("completion_tokens"));
   }
   return e;
 }
@@ -174,6 +187,11 @@ json run_zero_shot(Shared& s, HttpClient& client, const Image& im) {
     const auto body = base_body(s.o, im, zero_shot_prompt(s.prompts, file_name, a > 1));
     const auto e = ask(s, client, im, body, "attempt " + std::to_string(a));
     rec["requests_sent"] = rec.value("requests_sent", 0) + e.tries;
+    if (e.over_budget) {
+      attempts = a - 1;
+      rec["status"] = "budget_exhausted";
+      break;
+    }
     if (!e.ok) {
       // As in the authors' notebook an HTTP error ends the image, but only after retries.
       rec["status"] = "http_error";
@@ -223,7 +241,7 @@ json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
   json rec = json::object(), usage = json::object(), p_yes = json::object(), share = json::object(),
        ann = json::object(), failures = json::object();
   int attempts = 0;
-  bool http_error = false;
+  bool http_error = false, over_budget = false;
   for (const auto& c : emotions()) {
     const std::string key(c.hq_key);
     auto body = base_body(s.o, im, yes_no_prompt(s.prompts, c.name));
@@ -234,6 +252,11 @@ json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
     ++attempts;
     const auto e = ask(s, client, im, body, "emotion");
     rec["requests_sent"] = rec.value("requests_sent", 0) + e.tries;
+    if (e.over_budget) {
+      --attempts;
+      over_budget = true;
+      break;
+    }
     if (!e.ok) {
       http_error = true;
       failures[key] = {{"error", e.error}, {"raw", e.body}};
@@ -254,7 +277,10 @@ json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
       failures[key] = {{"error", err.what()}, {"raw", e.body}};
     }
   }
-  rec["status"] = http_error ? "http_error" : failures.empty() ? "ok" : "parse_failed";
+  rec["status"] = over_budget        ? "budget_exhausted"
+                  : http_error       ? "http_error"
+                  : failures.empty() ? "ok"
+                                     : "parse_failed";
   rec["annotations"] = ann;
   rec["p_yes"] = p_yes;
   rec["yes_no_share"] = share;
@@ -296,9 +322,15 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   std::vector<VlmImage> images = all_images;
   if (o.limit > 0 && images.size() > o.limit) images.resize(o.limit);
 
-  Shared s{
-      o, builtin_prompts(o.protocol), chat_url(o.endpoint), ResponseCache(o.cache_path), {}, {}, {},
-      {}};
+  Shared s{o,
+           builtin_prompts(o.protocol),
+           chat_url(o.endpoint),
+           ResponseCache(o.cache_path),
+           {},
+           {},
+           {},
+           {},
+           detail::CostGuard(o.price_in, o.price_out, o.max_cost)};
   if (!o.prompt_file.empty()) s.prompts.main = read_file(o.prompt_file);
   const detail::RetryPolicy policy{o.max_retries, o.retry_base_s, o.retry_max_s, o.timeout_s};
 
@@ -309,7 +341,7 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   std::string fatal;
   auto worker = [&] {
     HttpClient client(s.url, o.api_key, policy, s.http);
-    for (std::size_t i; (i = next++) < images.size();) {
+    for (std::size_t i; (i = next++) < images.size() && !s.cost.exhausted();) {
       try {
         const std::string bytes = read_file(images[i].path);
         const Image im{images[i], "data:" + mime_of(images[i].path) + ";base64," + base64(bytes),
@@ -339,7 +371,12 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   if (!fatal.empty()) throw Error(fatal);
 
   std::string text;
-  for (const auto& l : lines) text += l + "\n";
+  std::size_t written = 0;
+  for (const auto& l : lines) {
+    if (l.empty()) continue;  // never started: the budget ran out first
+    text += l + "\n";
+    ++written;
+  }
   write_file_atomic(o.out_path, text);
 
   VlmSummary sum;
@@ -351,6 +388,9 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   sum.retries = s.http.retries;
   sum.prompt_tokens = s.prompt_tokens;
   sum.completion_tokens = s.completion_tokens;
+  sum.cost = s.cost.spent();
+  sum.budget_exhausted = s.cost.exhausted();
+  sum.not_started = images.size() - written;
   return sum;
 }
 

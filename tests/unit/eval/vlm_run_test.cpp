@@ -456,6 +456,46 @@ TEST(VlmRun, KilledRunResumesWithoutRepeatingFinishedRequests) {
   EXPECT_EQ(read_jsonl(dir.file("o.jsonl")).size(), 8u);
 }
 
+TEST(VlmRun, MaxCostStopsBeforeTheBudgetIsExceeded) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "imgs");
+  StandIn s;
+  std::vector<std::string> tags;
+  for (int i = 0; i < 8; ++i) {
+    tags.push_back("c" + std::to_string(i));
+    s.script(tags.back(), {say(value_reply(25))});
+  }
+  auto o = options(s, dir);
+  o.concurrency = 3;
+  // Each reply reports 100 prompt + 10 completion tokens: 0.001 + 0.001 = 0.002 a request.
+  o.price_in = 10;
+  o.price_out = 100;
+  o.max_cost = 0.0105;
+  const auto sum = run_vlm_eval(make_images(dir, tags), o);
+  EXPECT_EQ(s.total(), 5);
+  EXPECT_TRUE(sum.budget_exhausted);
+  EXPECT_NEAR(sum.cost, 0.010, 1e-12);
+  EXPECT_LE(sum.cost, *o.max_cost);
+  EXPECT_EQ(sum.ok, 5u);
+  const auto out = read_jsonl(o.out_path);
+  int ok = 0;
+  for (const auto& [tag, rec] : out) {
+    if (rec["status"] == "ok")
+      ++ok;
+    else
+      EXPECT_EQ(rec["status"], "budget_exhausted") << tag;
+  }
+  EXPECT_EQ(ok, 5);
+  EXPECT_EQ(out.size() + sum.not_started, 8u);
+
+  // A rerun with a larger budget pays only for the rest: the first five are cached.
+  o.max_cost = 1.0;
+  const auto rest = run_vlm_eval(make_images(dir, tags), o);
+  EXPECT_EQ(s.total(), 8);
+  EXPECT_EQ(rest.ok, 8u);
+  EXPECT_NEAR(rest.cost, 0.006, 1e-12);
+}
+
 TEST(VlmRun, CommandLine) {
   test::TempDir dir;
   std::filesystem::create_directories(dir.path() / "imgs");
