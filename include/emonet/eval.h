@@ -83,6 +83,15 @@ std::string zero_shot_prompt(const Prompts& prompts, std::string_view file_name,
 std::string zero_shot_example(std::string_view file_name);
 std::string yes_no_prompt(const Prompts& prompts, std::string_view emotion_name);
 
+// ---- image ablations (the perception floor) ----
+
+enum class VlmAblation { kNone, kGrey, kShuffle };
+VlmAblation parse_vlm_ablation(std::string_view name);  // "", "grey", "shuffle"; throws Error
+// A uniform grey (128, 128, 128) RGB PNG.
+std::string grey_png(int width, int height);
+// A grey PNG of the size of the encoded image `image_bytes` (throws Error naming `name`).
+std::string grey_like(const std::string& image_bytes, const std::string& name);
+
 // ---- the run ----
 
 struct VlmOptions {
@@ -103,8 +112,9 @@ struct VlmOptions {
   int max_retries = 6;    // per request, on transient failures
   double retry_base_s = 0.5;
   double retry_max_s = 60;
-  double price_in = 0, price_out = 0;  // per million prompt / completion tokens
-  std::optional<double> max_cost;      // stop before spending more than this
+  VlmAblation ablation = VlmAblation::kNone;  // grey: uniform grey; shuffle: image i+1's bytes
+  double price_in = 0, price_out = 0;         // per million prompt / completion tokens
+  std::optional<double> max_cost;             // stop before spending more than this
   bool progress = true;
 };
 

@@ -13,7 +13,7 @@ namespace {
 struct Options {
   eval::VlmOptions vlm;
   std::string protocol = "zs";
-  std::string api_key_env;
+  std::string api_key_env, ablate;
   double temperature = 0, max_cost = 0;
   long long seed = 0;
   std::vector<std::string> inputs;
@@ -21,6 +21,7 @@ struct Options {
 
 int run(Options& o, const GlobalOptions& global, const CLI::App& cmd) {
   o.vlm.protocol = eval::parse_vlm_protocol(o.protocol);
+  o.vlm.ablation = eval::parse_vlm_ablation(o.ablate);
   if (!o.api_key_env.empty()) {
     const char* key = std::getenv(o.api_key_env.c_str());
     if (key == nullptr || *key == '\0')
@@ -105,6 +106,10 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
                   "Stop cleanly before the spending (priced by --price-in/--price-out) "
                   "would exceed this")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--ablate-image", o->ablate,
+                  "Perception floor: grey (uniform grey image of the same size) or shuffle "
+                  "(another image's pixels); the prompt is unchanged")
+      ->check(CLI::IsMember({"grey", "shuffle"}));
   cmd->add_option("--limit", o->vlm.limit, "Only the first N images (0 = all)")
       ->capture_default_str();
   cmd->add_option("inputs", o->inputs, "Image files or folders")->required();

@@ -343,8 +343,19 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
     HttpClient client(s.url, o.api_key, policy, s.http);
     for (std::size_t i; (i = next++) < images.size() && !s.cost.exhausted();) {
       try {
-        const std::string bytes = read_file(images[i].path);
-        const Image im{images[i], "data:" + mime_of(images[i].path) + ";base64," + base64(bytes),
+        // The pixels sent: the image's own, or those of the ablation.
+        std::string source = images[i].path, mime = mime_of(source);
+        if (o.ablation == VlmAblation::kShuffle) {
+          if (images.size() < 2) throw Error("--ablate-image shuffle needs two images or more");
+          source = images[(i + 1) % images.size()].path;
+          mime = mime_of(source);
+        }
+        std::string bytes = read_file(source);
+        if (o.ablation == VlmAblation::kGrey) {
+          bytes = grey_like(bytes, source);
+          mime = "image/png";
+        }
+        const Image im{images[i], "data:" + mime + ";base64," + base64(bytes),
                        detail::hash_hex(bytes)};
         json rec = o.protocol == VlmProtocol::kZeroShot ? run_zero_shot(s, client, im)
                                                         : run_yes_no(s, client, im);
@@ -352,6 +363,11 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
         line["image_path"] = images[i].id;
         line["model"] = o.model;
         line["protocol"] = protocol_version(o.protocol);
+        if (o.ablation == VlmAblation::kGrey) line["ablation"] = "grey";
+        if (o.ablation == VlmAblation::kShuffle) {
+          line["ablation"] = "shuffle";
+          line["pixels_of"] = images[(i + 1) % images.size()].id;
+        }
         for (auto& [k, v] : rec.items()) line[k] = v;
         (line["status"] == "ok" ? ok : failed)++;
         lines[i] = line.dump();

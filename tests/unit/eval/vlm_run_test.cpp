@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -113,6 +114,12 @@ class StandIn {
     return bodies_[tag];
   }
   int max_in_flight() const { return max_in_flight_; }
+  std::vector<std::string> tags() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [t, v] : times_) out.push_back(t);
+    return out;
+  }
   std::string last_authorization() {
     std::lock_guard lock(mutex_);
     return authorization_;
@@ -147,7 +154,7 @@ class StandIn {
             a = {Action::kBody, logprob_body(yes_no_[i]), 200, {}};
       } else {
         auto& s = scripts_[tag];
-        a = s.empty() ? say("no script") : s.front();
+        a = s.empty() ? fallback_ : s.front();
         if (s.size() > 1) s.pop_front();
       }
     }
@@ -202,12 +209,18 @@ class StandIn {
   std::map<std::string, std::vector<Clock::time_point>> times_;
   std::map<std::string, std::vector<json>> bodies_;
   std::vector<json> yes_no_;
+  Action fallback_ = say(value_reply(25));
   std::string authorization_;
   std::chrono::milliseconds latency_{0};
   std::atomic<int> in_flight_{0}, max_in_flight_{0};
 };
 
 // Writes files named <tag>.png holding the bytes "<tag>" (the client never decodes them).
+std::string_view trim_newline(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
 std::vector<VlmImage> make_images(const test::TempDir& dir, const std::vector<std::string>& tags) {
   for (const auto& t : tags) write_file_atomic(dir.file("imgs/" + t + ".png"), t);
   return collect_vlm_images({dir.file("imgs")});
@@ -494,6 +507,54 @@ TEST(VlmRun, MaxCostStopsBeforeTheBudgetIsExceeded) {
   EXPECT_EQ(s.total(), 8);
   EXPECT_EQ(rest.ok, 8u);
   EXPECT_NEAR(rest.cost, 0.006, 1e-12);
+}
+
+TEST(VlmRun, AblationsSendGreyOrAnotherImagesPixels) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "imgs");
+  StandIn s;
+  const auto images = make_images(dir, {"s0", "s1", "s2"});
+  auto o = options(s, dir);
+  o.ablation = VlmAblation::kShuffle;
+  run_vlm_eval(images, o);
+  auto out = read_jsonl(o.out_path);
+  EXPECT_EQ(out.at("s0")["pixels_of"], "s1.png");
+  EXPECT_EQ(out.at("s2")["pixels_of"], "s0.png");
+  EXPECT_EQ(out.at("s2")["ablation"], "shuffle");
+  const auto first_text = [&](const std::string& tag) {
+    return s.bodies(tag).at(0)["messages"][0]["content"][1]["text"].get<std::string>();
+  };
+  // s1's pixels were sent with s0's prompt (its file name).
+  EXPECT_NE(first_text("s1").find("\"s0.png\""), std::string::npos);
+
+  // grey: real PNGs of two sizes (written by PIL); PIL must read what was sent as uniform grey.
+  test::TempDir real;
+  const std::string make =
+      "/usr/bin/python3 -c \"from PIL import Image; "
+      "Image.new('RGB', (5, 3), (200, 10, 30)).save('" +
+      real.file("a.png") + "'); Image.new('RGB', (4, 7), (1, 2, 3)).save('" + real.file("b.png") +
+      "')\"";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  StandIn g;
+  o = options(g, real);
+  o.ablation = VlmAblation::kGrey;
+  run_vlm_eval(collect_vlm_images({real.file("a.png"), real.file("b.png")}), o);
+  const auto sent = g.tags();
+  ASSERT_EQ(sent.size(), 2u);
+  std::vector<std::string> sizes;
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    const std::string f = real.file("sent" + std::to_string(k) + ".png");
+    write_file_atomic(f, sent[k]);
+    const std::string check = "/usr/bin/python3 -c \"from PIL import Image; im = Image.open('" + f +
+                              "'); assert im.mode == 'RGB' and set(im.getdata()) == "
+                              "{(128, 128, 128)}; print(im.size)\" > " +
+                              f + ".txt";
+    ASSERT_EQ(std::system(check.c_str()), 0);
+    sizes.push_back(std::string(trim_newline(read_file(f + ".txt"))));
+  }
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_EQ(sizes, (std::vector<std::string>{"(4, 7)", "(5, 3)"}));
+  EXPECT_EQ(read_jsonl(o.out_path).size(), 2u);
 }
 
 TEST(VlmRun, CommandLine) {
