@@ -5,6 +5,8 @@
 //   zs     the authors' zero-shot protocol (spec §8.1): one prompt per image, the reply's
 //          "value" object must hold exactly 25 keys and no zero, otherwise the prompt is
 //          sent again with the addendum, up to 20 attempts.
+//   ms     the authors' multi-shot protocol (spec §8.2): 40 emotions + 4 extra dimensions,
+//          each {"rating", "reasoning"}, at most 5 emotions non-zero, one attempt.
 //   yesno  the logprob readout: one request per emotion ("Does this face express X?"),
 //          assistant turn prefilled "Answer:", P(yes) from the first token's top_logprobs.
 //
@@ -31,8 +33,8 @@
 
 namespace emonet::eval {
 
-enum class VlmProtocol { kZeroShot, kYesNo };
-VlmProtocol parse_vlm_protocol(std::string_view name);  // "zs" | "yesno"; throws Error
+enum class VlmProtocol { kZeroShot, kMultiShot, kYesNo };
+VlmProtocol parse_vlm_protocol(std::string_view name);  // "zs" | "ms" | "yesno"; throws Error
 std::string_view protocol_name(VlmProtocol p);
 // The version string that enters cache keys and output ("zs-v1", "yesno-v1").
 std::string protocol_version(VlmProtocol p);
@@ -55,6 +57,19 @@ struct ZeroShotReply {
 // Parses one ZS reply text; never throws.
 ZeroShotReply parse_zero_shot_reply(std::string_view text);
 
+struct MultiShotReply {
+  bool valid = false;
+  std::string error;
+  std::map<std::string, int> emotions;  // by emotion name (guide.json spelling)
+  std::map<std::string, int> extra_dimensions;
+  std::map<std::string, std::string> reasoning;  // emotion / dimension name -> text
+};
+// Parses one MS reply: exact key sets, integer ratings (whole floats accepted), emotions
+// 0..7 with at most 5 non-zero, Arousal 0..7, Valence and Dominance -3..3, Emotional
+// Vulnerability 0..5. Never throws.
+MultiShotReply parse_multi_shot_reply(std::string_view text);
+inline constexpr int kMultiShotMaxNonZero = 5;
+
 struct TokenLogprob {
   std::string token;
   double logprob = 0;
@@ -72,8 +87,9 @@ std::vector<TokenLogprob> first_token_top_logprobs(std::string_view response_bod
 // ---- prompts ----
 
 struct Prompts {
-  std::string main;      // zs: the prompt with {{OPTIONS}} {{EXAMPLE}} {{FILE}}; yesno: {{EMOTION}}
-  std::string addendum;  // zs only: appended on re-asks
+  std::string main;      // zs: {{OPTIONS}} {{EXAMPLE}} {{FILE}}; ms: {{EMOTIONS}} {{ADDENDUM}};
+                         // yesno: {{EMOTION}}
+  std::string addendum;  // zs, ms: used on re-asks
 };
 // The built-in prompt files (prompts/vlm/<version>.txt, compiled in).
 Prompts builtin_prompts(VlmProtocol p);
@@ -81,6 +97,8 @@ Prompts builtin_prompts(VlmProtocol p);
 std::string zero_shot_prompt(const Prompts& prompts, std::string_view file_name, bool re_ask);
 // The fixed 25-key example object of the zero-shot prompt.
 std::string zero_shot_example(std::string_view file_name);
+// The multi-shot prompt; the addendum goes before the worked examples on a re-ask.
+std::string multi_shot_prompt(const Prompts& prompts, bool re_ask);
 std::string yes_no_prompt(const Prompts& prompts, std::string_view emotion_name);
 
 // ---- image ablations (the perception floor) ----
@@ -103,7 +121,7 @@ struct VlmOptions {
   std::string cache_path;   // SQLite cache; empty = no cache
   std::string out_path;     // JSONL output
   std::size_t concurrency = 4;
-  int max_tokens = 1000;
+  int max_tokens = 0;  // 0: the protocol's (zs 1000, ms 2000 as the notebooks)
   std::optional<double> temperature;
   std::optional<long long> seed;
   double timeout_s = 120;

@@ -67,8 +67,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->required();
   cmd->add_option("--model", o->vlm.model, "Model name sent in the request")->required();
   cmd->add_option("--protocol", o->protocol,
-                  "zs (authors' zero-shot, spec 8.1) or yesno (P(yes) logprob readout)")
-      ->check(CLI::IsMember({"zs", "yesno"}))
+                  "zs / ms (the authors' zero-shot / multi-shot, spec 8.1 / 8.2) or yesno "
+                  "(P(yes) logprob readout)")
+      ->check(CLI::IsMember({"zs", "ms", "yesno"}))
       ->capture_default_str();
   cmd->add_option("--out", o->vlm.out_path, "Output JSONL, one record per image")->required();
   cmd->add_option("--api-key-env", o->api_key_env,
@@ -80,9 +81,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
                   "SQLite cache of requests and raw responses (a rerun repeats nothing)");
   cmd->add_option("--prompt-file", o->vlm.prompt_file,
                   "Replace the built-in prompt (prompts/vlm/<protocol>-v1.txt)");
-  cmd->add_option("--max-tokens", o->vlm.max_tokens, "max_tokens of zs requests")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
+  cmd->add_option("--max-tokens", o->vlm.max_tokens,
+                  "max_tokens of zs/ms requests (default 1000 zs, 2000 ms)")
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--temperature", o->temperature, "Sampling temperature (default: not sent)");
   cmd->add_option("--seed", o->seed, "Sampling seed (default: not sent)");
   cmd->add_option("--top-logprobs", o->vlm.top_logprobs, "top_logprobs of yesno requests")

@@ -49,12 +49,13 @@ std::string options_blob() {
 
 VlmProtocol parse_vlm_protocol(std::string_view name) {
   if (name == "zs") return VlmProtocol::kZeroShot;
+  if (name == "ms") return VlmProtocol::kMultiShot;
   if (name == "yesno") return VlmProtocol::kYesNo;
-  throw Error("unknown VLM protocol '" + std::string(name) + "' (valid: zs, yesno)");
+  throw Error("unknown VLM protocol '" + std::string(name) + "' (valid: zs, ms, yesno)");
 }
 
 std::string_view protocol_name(VlmProtocol p) {
-  return p == VlmProtocol::kZeroShot ? "zs" : "yesno";
+  return p == VlmProtocol::kZeroShot ? "zs" : p == VlmProtocol::kMultiShot ? "ms" : "yesno";
 }
 
 std::string protocol_version(VlmProtocol p) {
@@ -156,6 +157,8 @@ std::vector<TokenLogprob> first_token_top_logprobs(std::string_view response_bod
 Prompts builtin_prompts(VlmProtocol p) {
   if (p == VlmProtocol::kZeroShot)
     return {std::string(kPromptZsV1), std::string(kPromptZsAddendumV1)};
+  if (p == VlmProtocol::kMultiShot)
+    return {std::string(kPromptMsV1), std::string(kPromptMsAddendumV1)};
   return {std::string(kPromptYesNoV1), {}};
 }
 
@@ -175,6 +178,107 @@ std::string zero_shot_prompt(const Prompts& prompts, std::string_view file_name,
   replace_all(s, "{{FILE}}", file_name);
   if (re_ask) s += prompts.addendum;
   return s;
+}
+
+std::string multi_shot_prompt(const Prompts& prompts, bool re_ask) {
+  std::string list;
+  for (const auto& c : emotions())
+    list += "- " + std::string(c.name) + ": " + std::string(c.description) + "\n";
+  std::string s = prompts.main;
+  replace_all(s, "{{EMOTIONS}}", list);
+  replace_all(s, "{{ADDENDUM}}", re_ask ? prompts.addendum : "");
+  return s;
+}
+
+namespace {
+// One {"rating": int, "reasoning": str} item; returns an error text or "".
+std::string read_item(const nlohmann::json& item, const std::string& name, int lo, int hi,
+                      int& rating, std::string& reasoning) {
+  if (!item.is_object() || !item.contains("rating")) return "'" + name + "' has no rating";
+  const auto& r = item["rating"];
+  if (!r.is_number()) return "rating of '" + name + "' is not a number";
+  const double d = r.get<double>();
+  if (!std::isfinite(d) || d != std::floor(d)) return "rating of '" + name + "' is not whole";
+  if (d < lo || d > hi)
+    return "rating of '" + name + "' is outside " + std::to_string(lo) + ".." + std::to_string(hi);
+  rating = static_cast<int>(d);
+  if (item.contains("reasoning") && item["reasoning"].is_string())
+    reasoning = item["reasoning"].get<std::string>();
+  return "";
+}
+}  // namespace
+
+MultiShotReply parse_multi_shot_reply(std::string_view text) {
+  MultiShotReply r;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(strip_code_fence(text));
+  } catch (const nlohmann::json::exception& e) {
+    r.error = std::string("reply is not JSON: ") + e.what();
+    return r;
+  }
+  if (!j.is_object() || !j.contains("emotions") || !j["emotions"].is_object()) {
+    r.error = "reply has no \"emotions\" object";
+    return r;
+  }
+  const auto& em = j["emotions"];
+  if (em.size() != kNumEmotions) {
+    r.error = "\"emotions\" has " + std::to_string(em.size()) + " keys, not 40";
+    return r;
+  }
+  int non_zero = 0;
+  for (const auto& c : emotions()) {
+    const std::string name(c.name);
+    if (!em.contains(name)) {
+      r.error = "\"emotions\" lacks '" + name + "'";
+      return r;
+    }
+    int rating = 0;
+    std::string why;
+    if (auto e = read_item(em[name], name, 0, 7, rating, why); !e.empty()) {
+      r.error = e;
+      return r;
+    }
+    r.emotions[name] = rating;
+    r.reasoning[name] = why;
+    if (rating != 0) ++non_zero;
+  }
+  if (non_zero > kMultiShotMaxNonZero) {
+    r.error = std::to_string(non_zero) + " emotions are non-zero (at most 5)";
+    return r;
+  }
+  // Missing dimensions count as None, which no range accepts.
+  const nlohmann::json extras = j.contains("extra_dimensions") && j["extra_dimensions"].is_object()
+                                    ? j["extra_dimensions"]
+                                    : nlohmann::json::object();
+  struct Range {
+    const char* name;
+    int lo, hi;
+  };
+  static constexpr Range kRanges[] = {{"Arousal", 0, 7},
+                                      {"Valence", -3, 3},
+                                      {"Dominance", -3, 3},
+                                      {"Emotional Vulnerability", 0, 5}};
+  if (extras.size() > std::size(kRanges)) {
+    r.error = "\"extra_dimensions\" has unknown keys";
+    return r;
+  }
+  for (const auto& d : kRanges) {
+    if (!extras.contains(d.name)) {
+      r.error = std::string("extra dimension '") + d.name + "' is missing";
+      return r;
+    }
+    int rating = 0;
+    std::string why;
+    if (auto e = read_item(extras[d.name], d.name, d.lo, d.hi, rating, why); !e.empty()) {
+      r.error = e;
+      return r;
+    }
+    r.extra_dimensions[d.name] = rating;
+    r.reasoning[d.name] = why;
+  }
+  r.valid = true;
+  return r;
 }
 
 std::string yes_no_prompt(const Prompts& prompts, std::string_view emotion_name) {

@@ -171,7 +171,9 @@ json base_body(const VlmOptions& o, const Image& im, const std::string& text) {
   content.push_back({{"type", "image_url"}, {"image_url", {{"url", im.data_url}}}});
   content.push_back({{"type", "text"}, {"text", text}});
   body["messages"] = json::array({{{"role", "user"}, {"content", content}}});
-  body["max_tokens"] = o.max_tokens;
+  body["max_tokens"] = o.max_tokens > 0                        ? o.max_tokens
+                       : o.protocol == VlmProtocol::kMultiShot ? 2000
+                                                               : 1000;
   if (o.temperature) body["temperature"] = *o.temperature;
   if (o.seed) body["seed"] = *o.seed;
   return body;
@@ -233,6 +235,42 @@ json run_zero_shot(Shared& s, HttpClient& client, const Image& im) {
   }
   if (!errors.empty()) rec["parse_errors"] = errors;
   rec["attempts"] = attempts;
+  rec["usage"] = usage;
+  return rec;
+}
+
+// Spec §8.2: one attempt, as in the stored notebook (max_attempts = 1).
+json run_multi_shot(Shared& s, HttpClient& client, const Image& im) {
+  json rec = json::object(), usage = json::object();
+  const auto e =
+      ask(s, client, im, base_body(s.o, im, multi_shot_prompt(s.prompts, false)), "attempt 1");
+  rec["requests_sent"] = e.tries;
+  rec["attempts"] = e.over_budget ? 0 : 1;
+  if (e.over_budget) {
+    rec["status"] = "budget_exhausted";
+  } else if (!e.ok) {
+    rec["status"] = "http_error";
+    rec["error"] = e.error;
+    rec["raw"] = e.body;
+  } else {
+    add_usage(usage, e.usage);
+    const auto text = reply_text(e.body);
+    const auto reply = text ? parse_multi_shot_reply(*text) : MultiShotReply{};
+    if (!reply.valid) {
+      rec["status"] = "parse_failed";
+      rec["parse_errors"] = {text ? reply.error : "response has no choices[0].message.content"};
+      rec["raw"] = text ? *text : e.body;
+    } else {
+      json ann = json::object(), extra = json::object();
+      for (const auto& c : emotions())
+        ann[std::string(c.hq_key)] = reply.emotions.at(std::string(c.name));
+      for (const auto& [k, v] : reply.extra_dimensions) extra[k] = v;
+      rec["status"] = "ok";
+      rec["annotations"] = ann;
+      rec["extra_dimensions"] = extra;
+      rec["reasoning"] = reply.reasoning;
+    }
+  }
   rec["usage"] = usage;
   return rec;
 }
@@ -357,8 +395,9 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
         }
         const Image im{images[i], "data:" + mime + ";base64," + base64(bytes),
                        detail::hash_hex(bytes)};
-        json rec = o.protocol == VlmProtocol::kZeroShot ? run_zero_shot(s, client, im)
-                                                        : run_yes_no(s, client, im);
+        json rec = o.protocol == VlmProtocol::kZeroShot    ? run_zero_shot(s, client, im)
+                   : o.protocol == VlmProtocol::kMultiShot ? run_multi_shot(s, client, im)
+                                                           : run_yes_no(s, client, im);
         json line;
         line["image_path"] = images[i].id;
         line["model"] = o.model;

@@ -54,6 +54,61 @@ TEST(VlmParse, UnknownKeysAreReported) {
   EXPECT_EQ(r.unknown_keys[0], "Made|Up");
 }
 
+// A multi-shot reply: emotion i rated ratings[i] (others 0), extras as given.
+nlohmann::json ms_reply(const std::map<std::size_t, double>& ratings,
+                        nlohmann::json extras = {
+                            {"Arousal", {{"rating", 6}, {"reasoning", "r"}}},
+                            {"Valence", {{"rating", -3}, {"reasoning", "r"}}},
+                            {"Dominance", {{"rating", 3}, {"reasoning", "r"}}},
+                            {"Emotional Vulnerability", {{"rating", 5}, {"reasoning", "r"}}}}) {
+  nlohmann::json em = nlohmann::json::object();
+  for (std::size_t i = 0; i < kNumEmotions; ++i)
+    em[std::string(emotions()[i].name)] = {{"rating", ratings.count(i) ? ratings.at(i) : 0.0},
+                                           {"reasoning", "seen " + std::to_string(i)}};
+  return {{"emotions", em}, {"extra_dimensions", extras}};
+}
+
+TEST(VlmParse, MultiShotValidation) {
+  const auto ok =
+      parse_multi_shot_reply("```json\n" + ms_reply({{0, 6}, {1, 5.0}, {12, 7}}).dump() + "\n```");
+  ASSERT_TRUE(ok.valid) << ok.error;
+  EXPECT_EQ(ok.emotions.at("Amusement"), 6);
+  EXPECT_EQ(ok.emotions.at("Elation"), 5);  // 5.0: a whole float is accepted
+  EXPECT_EQ(ok.emotions.at(std::string(emotions()[12].name)), 7);
+  EXPECT_EQ(ok.emotions.at("Contentment"), 0);
+  EXPECT_EQ(ok.extra_dimensions.at("Valence"), -3);
+  EXPECT_EQ(ok.reasoning.at("Elation"), "seen 1");
+  EXPECT_FALSE(
+      parse_multi_shot_reply(ms_reply({{0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}}).dump())
+          .valid);
+  EXPECT_TRUE(
+      parse_multi_shot_reply(ms_reply({{0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}}).dump()).valid);
+  EXPECT_FALSE(parse_multi_shot_reply(ms_reply({{0, 8}}).dump()).valid);
+  EXPECT_FALSE(parse_multi_shot_reply(ms_reply({{0, 2.5}}).dump()).valid);
+  EXPECT_FALSE(parse_multi_shot_reply(ms_reply({{0, -1}}).dump()).valid);
+  auto j = ms_reply({});
+  j["extra_dimensions"]["Valence"]["rating"] = -4;
+  EXPECT_FALSE(parse_multi_shot_reply(j.dump()).valid);
+  j = ms_reply({});
+  j["extra_dimensions"].erase("Dominance");
+  EXPECT_EQ(parse_multi_shot_reply(j.dump()).error, "extra dimension 'Dominance' is missing");
+  j = ms_reply({});
+  j["extra_dimensions"]["Mood"] = {{"rating", 1}};
+  EXPECT_FALSE(parse_multi_shot_reply(j.dump()).valid);
+  j = ms_reply({});
+  j["emotions"].erase("Awe");
+  EXPECT_FALSE(parse_multi_shot_reply(j.dump()).valid);
+  j = ms_reply({});
+  j["emotions"].erase("Awe");
+  j["emotions"]["Awesomeness"] = {{"rating", 0}};
+  EXPECT_EQ(parse_multi_shot_reply(j.dump()).error, "\"emotions\" lacks 'Awe'");
+  const std::string prompt = multi_shot_prompt(builtin_prompts(VlmProtocol::kMultiShot), false);
+  EXPECT_EQ(prompt.find("{{"), std::string::npos);
+  EXPECT_NE(prompt.find("- Jealousy & Envy: "), std::string::npos);
+  const std::string again = multi_shot_prompt(builtin_prompts(VlmProtocol::kMultiShot), true);
+  EXPECT_LT(again.find("Aha moment"), again.find("Worked examples"));
+}
+
 TEST(VlmParse, YesNoReadout) {
   const auto r = yes_no_readout({{" Yes", std::log(0.6)},
                                  {"no", std::log(0.2)},

@@ -557,6 +557,38 @@ TEST(VlmRun, AblationsSendGreyOrAnotherImagesPixels) {
   EXPECT_EQ(read_jsonl(o.out_path).size(), 2u);
 }
 
+TEST(VlmRun, MultiShotOneAttempt) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "imgs");
+  StandIn s;
+  json em = json::object();
+  for (const auto& c : emotions())
+    em[std::string(c.name)] = {{"rating", c.name == "Sadness" ? 5 : 0}, {"reasoning", "r"}};
+  json extras = {{"Arousal", {{"rating", 2}}},
+                 {"Valence", {{"rating", -2.0}}},
+                 {"Dominance", {{"rating", -1}}},
+                 {"Emotional Vulnerability", {{"rating", 4}}}};
+  s.script("good", {say(json{{"emotions", em}, {"extra_dimensions", extras}}.dump())});
+  extras["Valence"]["rating"] = 9;
+  s.script("bad", {say(json{{"emotions", em}, {"extra_dimensions", extras}}.dump())});
+  auto o = options(s, dir);
+  o.protocol = VlmProtocol::kMultiShot;
+  run_vlm_eval(make_images(dir, {"good", "bad"}), o);
+  const auto out = read_jsonl(o.out_path);
+  const auto& g = out.at("good");
+  EXPECT_EQ(g["status"], "ok");
+  EXPECT_EQ(g["protocol"], "ms-v1");
+  EXPECT_EQ(g["attempts"], 1);
+  EXPECT_EQ(g["annotations"]["Negative Low-Energy Emotions|Sadness"], 5);
+  EXPECT_EQ(g["annotations"]["Positive High-Energy Emotions|Amusement"], 0);
+  EXPECT_EQ(g["annotations"].size(), 40u);
+  EXPECT_EQ(g["extra_dimensions"]["Valence"], -2);
+  EXPECT_EQ(out.at("bad")["status"], "parse_failed");
+  EXPECT_EQ(out.at("bad")["attempts"], 1);
+  EXPECT_EQ(s.requests("bad"), 1);
+  EXPECT_EQ(s.bodies("good")[0]["max_tokens"], 2000);
+}
+
 TEST(VlmRun, CommandLine) {
   test::TempDir dir;
   std::filesystem::create_directories(dir.path() / "imgs");
