@@ -74,8 +74,10 @@ struct HqPredictions {
 
 // Joins predictions as a model annotator, matching images by file name (the part after
 // the last '/'). Every HQ image must be predicted unless allow_missing (then missing ones
-// are NaN, like a model's missing rows in hq.csv). Throws emonet::Error on malformed
-// lines, duplicate images, a name already in use or missing images.
+// are NaN, like a model's missing rows in hq.csv). Lines in the `emonet eval vlm` layout
+// ({"image_path", "status", "annotations": {"Group|Emotion": 0-7}}) are read too: images
+// whose status is not "ok" and emotions absent from "annotations" are NaN. Throws emonet::Error on
+// malformed lines, duplicate images, a name already in use or missing images.
 void join_predictions(HqData& data, const HqPredictions& predictions, bool allow_missing = false);
 
 struct HqOptions {

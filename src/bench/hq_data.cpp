@@ -350,6 +350,30 @@ HqData load_hq(const std::string& path, unsigned threads) {
   return data;
 }
 
+namespace {
+// One `emonet eval vlm` line: a reply that failed (status other than "ok") rates nothing,
+// so its cells stay NaN (not rated), never 0; an emotion absent from "annotations" of an
+// ok record (a yes/no question without a yes/no token) is NaN as well. ZS records already
+// hold all 40 keys (missing = 0 was applied by the evaluation, as the authors scored).
+void read_vlm_record(const nlohmann::json& rec, const std::vector<std::string>& keys,
+                     const std::string& path, long line_no, std::vector<double>& column,
+                     std::size_t i, std::size_t I) {
+  if (!rec.contains("status") || !rec["status"].is_string())
+    throw Error("record has no 'status' string", {path, line_no, "status"});
+  if (rec["status"] != "ok") return;
+  if (!rec.contains("annotations") || !rec["annotations"].is_object())
+    throw Error("record has no 'annotations' object", {path, line_no, "annotations"});
+  const auto& ann = rec["annotations"];
+  for (std::size_t e = 0; e < keys.size(); ++e) {
+    if (!ann.contains(keys[e])) continue;
+    const auto& v = ann[keys[e]];
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      throw Error("annotation is not a finite number", {path, line_no, "annotations." + keys[e]});
+    column[e * I + i] = v.get<double>();
+  }
+}
+}  // namespace
+
 void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) {
   using json = nlohmann::json;
   if (p.name.empty()) throw Error("predictions need a --name", {p.path, 0, ""});
@@ -394,7 +418,9 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
     }
     if (!rec.is_object() || !rec.contains("image_path") || !rec["image_path"].is_string())
       throw Error("record has no 'image_path' string", {p.path, line_no, "image_path"});
-    if (!rec.contains("results") || !rec["results"].is_object())
+    // An `emonet eval vlm` record carries "annotations" ("Group|Emotion" -> 0-7) instead.
+    const bool vlm = rec.contains("annotations") || rec.contains("status");
+    if (!vlm && (!rec.contains("results") || !rec["results"].is_object()))
       throw Error("record has no 'results' object", {p.path, line_no, "results"});
     const std::string name = file_name_of(rec["image_path"].get<std::string>());
     auto it = image_of_name.find(name);
@@ -404,6 +430,10 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
       throw Error("image '" + name + "' predicted twice", {p.path, line_no, "image_path"});
     seen[i] = true;
     ++matched;
+    if (vlm) {
+      read_vlm_record(rec, data.emotion_keys, p.path, line_no, column, i, I);
+      continue;
+    }
     const json& results = rec["results"];
     for (std::size_t e = 0; e < E; ++e) {
       const std::string field = "results." + heads[e] + "." + p.score;

@@ -26,7 +26,7 @@ struct TransferOptions {
 
 struct HqOptions {
   std::string file;
-  std::vector<std::string> predictions, names, scores;
+  std::vector<std::string> predictions, vlm, names, scores;
   bool allow_missing = false;
   std::size_t bootstrap = 1000;
   std::uint64_t seed = 42;
@@ -36,9 +36,10 @@ struct HqOptions {
 };
 
 int run_hq(const HqOptions& o) {
-  if (o.names.size() != o.predictions.size())
-    throw Error("give one --name per --predictions file (" + std::to_string(o.predictions.size()) +
-                " files, " + std::to_string(o.names.size()) + " names)");
+  if (o.names.size() != o.predictions.size() + o.vlm.size())
+    throw Error("give one --name per --predictions and --vlm file, --predictions first (" +
+                std::to_string(o.predictions.size() + o.vlm.size()) + " files, " +
+                std::to_string(o.names.size()) + " names)");
   if (!o.scores.empty() && o.scores.size() != 1 && o.scores.size() != o.predictions.size())
     throw Error("give --score once (for every file) or once per --predictions file");
   auto data = bench::load_hq(o.file, o.threads);
@@ -47,6 +48,9 @@ int run_hq(const HqOptions& o) {
     if (!o.scores.empty()) p.score = o.scores.size() == 1 ? o.scores[0] : o.scores[k];
     bench::join_predictions(data, p, o.allow_missing);
   }
+  for (std::size_t k = 0; k < o.vlm.size(); ++k)
+    bench::join_predictions(data, {o.vlm[k], o.names[o.predictions.size() + k], "raw"},
+                            o.allow_missing);
   bench::HqOptions options;
   options.bootstrap = o.bootstrap;
   options.seed = o.seed;
@@ -126,6 +130,10 @@ RunFn setup(CLI::App& app, const GlobalOptions&) {
   h->add_option("--predictions", hq->predictions,
                 "Predictions JSONL (emonet predict / authors' eval layout) joined as a model; "
                 "repeatable")
+      ->check(CLI::ExistingFile);
+  h->add_option("--vlm", hq->vlm,
+                "An `emonet eval vlm` JSONL joined as a model annotator (failed images are "
+                "not rated); repeatable")
       ->check(CLI::ExistingFile);
   h->add_option("--name", hq->names,
                 "Annotator name for each --predictions file (its group "

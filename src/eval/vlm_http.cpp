@@ -1,0 +1,114 @@
+// HTTP POST with retries for the VLM client (see vlm_internal.h). Transient failures are
+// 429, 5xx and transport errors (timeouts, refused/reset/dropped connections); each is
+// retried after base * 2^k seconds with full jitter, or after Retry-After when the server
+// names a wait. Other HTTP errors (400, 401, 404, ...) are final at once: asking again
+// would give the same answer.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+#include "emonet/strings.h"
+#include "eval/vlm_internal.h"
+
+namespace emonet::eval::detail {
+namespace {
+
+struct Received {
+  std::string body;
+  std::optional<double> retry_after_s;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  static_cast<Received*>(user)->body.append(data, size * n);
+  return size * n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  const std::string_view line(data, size * n);
+  const std::size_t colon = line.find(':');
+  if (colon != std::string_view::npos && to_lower(trim(line.substr(0, colon))) == "retry-after") {
+    // Only the delay-seconds form; an HTTP date falls back to the backoff schedule.
+    const std::string value(trim(line.substr(colon + 1)));
+    char* end = nullptr;
+    const double s = std::strtod(value.c_str(), &end);
+    if (end != value.c_str() && *end == '\0' && s >= 0 && std::isfinite(s))
+      static_cast<Received*>(user)->retry_after_s = s;
+  }
+  return size * n;
+}
+
+// splitmix64: a cheap per-client generator for the jitter.
+double next_unit(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) / 9007199254740992.0;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats)
+    : curl_(curl_easy_init()), url_(std::move(url)), policy_(policy), stats_(stats) {
+  if (!api_key.empty()) auth_ = "Authorization: Bearer " + api_key;
+  rng_ = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+         reinterpret_cast<std::uintptr_t>(this);
+}
+
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+HttpResult HttpClient::post(const std::string& body) {
+  CURL* c = static_cast<CURL*>(curl_);
+  HttpResult r;
+  for (int attempt = 0;; ++attempt) {
+    Received got;
+    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    if (!auth_.empty()) headers = curl_slist_append(headers, auth_.c_str());
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(policy_.timeout_s * 1000));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    ++stats_.sent;
+    ++r.tries;
+    const CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    r.status = rc == CURLE_OK ? status : 0;
+    r.body = std::move(got.body);
+    bool transient = false;
+    if (rc != CURLE_OK) {
+      r.error = std::string("transport: ") + curl_easy_strerror(rc);
+      transient = true;
+    } else if (status == 200) {
+      r.ok = true;
+      r.error.clear();
+      return r;
+    } else {
+      r.error = "HTTP " + std::to_string(status);
+      transient = status == 429 || status >= 500;
+    }
+    if (!transient || attempt >= policy_.max_retries) return r;
+    ++stats_.retries;
+    double wait = std::min(policy_.max_s, policy_.base_s * std::pow(2.0, attempt));
+    wait *= 0.5 + 0.5 * next_unit(rng_);  // jitter, at least half the step
+    if (got.retry_after_s) wait = std::min(policy_.max_s, *got.retry_after_s);
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+  }
+}
+
+}  // namespace emonet::eval::detail
