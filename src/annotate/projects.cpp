@@ -154,7 +154,10 @@ std::vector<NewItem> build_items(ProjectSpec& spec, const ProjectSource& source)
     const std::string* image = row.get("image");
     if (!image) image = row.get("path");
     if (!image) image = row.get("file");
-    if (!image) throw Error("missing image column (image, path or file)", {mf, row.line, "image"});
+    if (!image) image = row.get("file_name");  // metadata.csv / design.csv (shared format)
+    if (!image) {
+      throw Error("missing image column (image, path, file or file_name)", {mf, row.line, "image"});
+    }
     const std::string path(trim(*image));
     if (!safe_relative_path(path)) {
       throw Error("image path must be relative, inside the images folder", {mf, row.line, "image"});
@@ -165,7 +168,9 @@ std::vector<NewItem> build_items(ProjectSpec& spec, const ProjectSource& source)
     NewItem it = base_item(path);
     json meta = json::object();
     for (const auto& [k, v] : row.fields) {
-      if (k != "image" && k != "path" && k != "file" && k != "text") meta[k] = v;
+      if (k != "image" && k != "path" && k != "file" && k != "file_name" && k != "text") {
+        meta[k] = v;
+      }
     }
     it.metadata = meta.dump();
     if (spec.protocol == Protocol::binary) {
