@@ -3,8 +3,10 @@
 // copies raise emonet::Error naming the offset, never crash.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -124,6 +126,34 @@ TEST(ParquetReader, TruncatedAndCorruptFilesRaiseErrorsNotCrashes) {
   const std::string msg = try_read(bad);
   EXPECT_NE(msg.find("'u'"), std::string::npos) << msg;
   fs::remove(tmp);
+}
+
+}  // namespace
+
+namespace {
+
+// `emonet data info --format json` margins equal the counts in the generator's rows.
+TEST(DataInfoCli, MarginsMatchTheGeneratorsRows) {
+  const std::string cmd = std::string(EMONET_CLI_PATH) + " data info --format json " +
+                          (kDir / "hf_like.parquet").string();
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+  ASSERT_EQ(pclose(p), 0) << text;
+  const auto j = nlohmann::json::parse(text);
+  std::ifstream in(kDir / "hf_like.json");
+  const auto rows = nlohmann::json::parse(in);
+  EXPECT_EQ(j["rows"], rows.size());
+  const std::vector<std::string> emotions = {"Amusement", "Anger", "Awe", "Contentment"};
+  std::map<std::string, std::int64_t> gender, label;
+  for (const auto& r : rows) {
+    ++gender[r["gender"].get<std::string>()];
+    ++label[emotions.at(r["label"].get<std::size_t>())];
+  }
+  EXPECT_EQ(j["margins"]["gender"].get<decltype(gender)>(), gender);
+  EXPECT_EQ(j["margins"]["label"].get<decltype(label)>(), label);
 }
 
 }  // namespace
