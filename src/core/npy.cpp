@@ -164,7 +164,8 @@ NpyArray decode_npy(const std::string& bytes, const std::string& name) {
   if (h.descr == "<f4") {
     check_data_size(bytes, h, 4, name);
     a.data.resize(n);
-    std::memcpy(a.data.data(), src, n * 4);
+    // An empty array (a zero in the shape) has no buffer: memcpy needs non-null pointers.
+    if (n != 0) std::memcpy(a.data.data(), src, n * 4);
   } else if (h.descr == "<f8") {
     check_data_size(bytes, h, 8, name);
     a.data.resize(n);

@@ -46,5 +46,19 @@ TEST(Npy, MalformedFilesAreErrorsNamingTheFile) {
   }
 }
 
+// Found by fuzz/npy_fuzz: an empty float32 array (numpy writes shape (0, 3) for
+// np.zeros((0, 3), np.float32)) copied zero bytes into a null buffer (UBSan).
+TEST(Npy, EmptyArrayDecodes) {
+  const float unused[1] = {0};
+  const std::string bytes = encode_npy(unused, {0, 3});
+  ASSERT_NE(bytes.find("'shape': (0, 3)"), std::string::npos);
+  const NpyArray a = decode_npy(bytes, "empty.npy");
+  EXPECT_EQ(a.shape, (std::vector<std::size_t>{0, 3}));
+  EXPECT_TRUE(a.data.empty());
+  // The fuzzer's input: the same header followed by stray bytes after the (empty) data.
+  const NpyArray b = decode_npy(bytes + std::string(16, '\x40'), "empty.npy");
+  EXPECT_TRUE(b.data.empty());
+}
+
 }  // namespace
 }  // namespace emonet
