@@ -130,9 +130,18 @@ struct Value {
   double d = 0;
   std::string s;  // String (UTF-8) and Bytes
   std::vector<Value> items;
-  std::vector<std::pair<std::string, Value>> fields;
+  // A named struct member. Not std::pair: clang with libstdc++ 12 rejects a pair whose
+  // second type is the still-incomplete Value (its explicit() traits need a complete type).
+  struct Field;
+  std::vector<Field> fields;
 
   const Value* field(std::string_view name) const;
+};
+
+struct Value::Field {
+  Field(std::string name, Value value) : first(std::move(name)), second(std::move(value)) {}
+  std::string first;
+  Value second;
 };
 
 // JSON text of a value: Bytes as {"hex": "..."}; non-finite doubles as strings.
