@@ -18,6 +18,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -55,6 +57,17 @@ struct PredictSummary {
 std::vector<std::string> collect_images(const std::vector<std::string>& inputs);
 
 PredictSummary run_predictions(const Model& model, const std::vector<std::string>& images,
+                               const PredictOptions& options, std::ostream& out, std::ostream& err);
+
+// One input of the general form: `path` is what the records show as image_path; `read`,
+// when set, supplies the encoded bytes (e.g. a member of a WebDataset tar, see
+// image_source.h), otherwise the file at `path` is decoded. An Error thrown by `read`
+// counts as a failed image.
+struct PredictInput {
+  std::string path;
+  std::function<std::vector<std::uint8_t>()> read;
+};
+PredictSummary run_predictions(const Model& model, const std::vector<PredictInput>& inputs,
                                const PredictOptions& options, std::ostream& out, std::ostream& err);
 
 // One record in the authors' JSON layout (no trailing newline).

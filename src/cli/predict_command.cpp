@@ -1,10 +1,13 @@
 // `emonet predict`: scores images (or the faces in them) with Empathic-Insight-Face.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/image_source.h"
 #include "emonet/model.h"
 #include "emonet/predict.h"
 
@@ -26,10 +29,15 @@ struct Options {
   bool profile = false;
   std::string profile_json;
   std::vector<std::string> inputs;
+  std::string shard, out;  // --shard I/N|auto, --out FILE|DIR/
+  std::optional<std::size_t> shard_count;
 };
 
 int run(const Options& o, const GlobalOptions& global) {
-  const auto images = model::collect_images(o.inputs);
+  auto items = data::list_images(o.inputs);
+  const auto shard = data::parse_shard(o.shard.empty() ? "0/1" : o.shard, o.shard_count);
+  if (!o.shard.empty()) items = data::select_shard(items, shard);
+  const auto images = data::to_predict_inputs(items);
   model::ModelOptions mo;
   mo.threads = o.threads;
   mo.precision = model::parse_precision(o.precision);
@@ -54,7 +62,22 @@ int run(const Options& o, const GlobalOptions& global) {
   po.exif_rotate = o.exif_rotate;
   po.embeddings_npy = o.embeddings;
   po.progress = !global.quiet;
-  const auto s = model::run_predictions(m, images, po, std::cout, std::cerr);
+  // With --out the records go to a temporary file renamed into place at the end, so a
+  // killed shard never leaves a partial output; a folder gets the shard's file name.
+  std::optional<data::AtomicFile> file;
+  if (!o.out.empty()) {
+    std::string path = o.out;
+    if (path.ends_with('/') || std::filesystem::is_directory(path)) {
+      std::filesystem::create_directories(path);
+      path = (std::filesystem::path(path) /
+              data::shard_file_name("predictions", shard, "." + o.format))
+                 .string();
+    }
+    file.emplace(path);
+  }
+  const auto s =
+      model::run_predictions(m, images, po, file ? file->stream() : std::cout, std::cerr);
+  if (file) file->commit();
   if (mo.profile) {
     const std::string kernels = m.kernels(o.batch);
     if (o.profile) std::cerr << model::format_profile(m.profile(), kernels);
@@ -108,7 +131,16 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_flag("--profile", o->profile,
                 "Print time and GFLOP/s per operator class and the oneDNN kernels to stderr");
   cmd->add_option("--profile-json", o->profile_json, "Also write that profile as JSON here");
-  cmd->add_option("inputs", o->inputs, "Image files or directories (walked for jpg/png/webp)")
+  cmd->add_option("--shard", o->shard,
+                  "Score only shard I of N (0-based, by image id), or auto (Slurm array / "
+                  "Kubernetes Indexed Job)");
+  cmd->add_option("--shard-count", o->shard_count, "N for --shard auto (overrides Slurm's)");
+  cmd->add_option("--out", o->out,
+                  "Write here (atomically) instead of stdout; a folder gets "
+                  "predictions-IIIII-of-NNNNN.<format>");
+  cmd->add_option("inputs", o->inputs,
+                  "Image files, folders, manifests (metadata.csv) or WebDataset shards (.tar, "
+                  "folder with index.json)")
       ->required();
   set_examples(*cmd, {"emonet predict --model large photo.jpg > scores.jsonl",
                       "emonet predict --model ./models/large --format table --top 3 faces/",

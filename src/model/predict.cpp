@@ -185,6 +185,14 @@ std::string prediction_json(const std::string& image_path, const Prediction& pre
 
 PredictSummary run_predictions(const Model& model, const std::vector<std::string>& images,
                                const PredictOptions& o, std::ostream& out, std::ostream& err) {
+  std::vector<PredictInput> inputs;
+  inputs.reserve(images.size());
+  for (const auto& path : images) inputs.push_back(PredictInput{path, {}});
+  return run_predictions(model, inputs, o, out, err);
+}
+
+PredictSummary run_predictions(const Model& model, const std::vector<PredictInput>& images,
+                               const PredictOptions& o, std::ostream& out, std::ostream& err) {
   PredictSummary summary;
   Writer writer(o, out);
   std::unique_ptr<FaceDetector> detector;
@@ -210,10 +218,13 @@ PredictSummary run_predictions(const Model& model, const std::vector<std::string
     pending.clear();
   };
 
-  for (const auto& path : images) {
+  for (const auto& input : images) {
+    const std::string& path = input.path;
     ++summary.images;
     try {
-      Image image = decode_image_file(path, DecodeOptions{o.exif_rotate});
+      Image image = input.read
+                        ? decode_image_memory(input.read(), path, DecodeOptions{o.exif_rotate})
+                        : decode_image_file(path, DecodeOptions{o.exif_rotate});
       if (detector) {
         const auto boxes = detector->detect(image);
         if (boxes.empty()) {
