@@ -16,7 +16,7 @@ struct Options {
   std::string out;
   std::size_t batch = 8;
   int threads = 0;
-  std::string precision = "fp32";
+  std::string precision = "auto";
   bool exif_rotate = false;
   std::string shard = "0/1";
   std::optional<std::size_t> shard_count;
@@ -60,7 +60,8 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
-  cmd->add_option("--precision", o->precision, "fp32, bf16 or auto")
+  cmd->add_option("--precision", o->precision,
+                  "fp32, bf16 or auto (bf16 where the CPU has AVX-512-BF16 or AMX, as predict)")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--exif-rotate", o->exif_rotate, "Apply EXIF orientation");

@@ -24,11 +24,12 @@ test::CommandResult embed(const std::string& args) {
 
 TEST(Embed, EqualsPredictsNormalisedEmbeddings) {
   test::TempDir t;
-  const auto p =
-      test::run_cli("-q predict --model '" + kModel + "' --threads 1 --batch 1 --embeddings '" +
-                    t.file("pred.npy") + "' '" + kFix + "/images/metadata.csv'");
+  const auto p = test::run_cli("-q predict --model '" + kModel +
+                               "' --precision fp32 --threads 1 --batch 1 --embeddings '" +
+                               t.file("pred.npy") + "' '" + kFix + "/images/metadata.csv'");
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  const auto e = embed("--out '" + t.file("emb") + "' '" + kFix + "/images/metadata.csv'");
+  const auto e =
+      embed("--precision fp32 --out '" + t.file("emb") + "' '" + kFix + "/images/metadata.csv'");
   ASSERT_EQ(e.exit_code, 0) << e.err;
   const auto pred = read_npy(t.file("pred.npy"));
   const auto cache = data::read_embeddings(t.file("emb/embeddings-00000-of-00001.npy"));
