@@ -1,7 +1,7 @@
 // The uses that the EmoNet-Face dataset and model cards forbid, as one text.
 //
-// Printed wherever the model or a dataset is fetched (`emonet model fetch`, `emonet data
-// fetch`) and shown in the README, so that nobody obtains the weights or the data without
+// Printed wherever the model or a dataset is fetched (today `emonet model fetch`) and shown
+// in the README, so that nobody obtains the weights or the data without
 // having seen it. Thread-safety: returns a static string.
 #pragma once
 
