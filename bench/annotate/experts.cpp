@@ -7,6 +7,16 @@
 // threads on a 2-core machine cost about as much CPU as the server itself.
 //
 //   experts <host> <port> <sessions file> <project id> <seconds> <acked ids out>
+//           [rate] [answer_next]
+//
+// rate > 0: open loop instead of closed loop. Each expert starts a submission every
+// experts/rate seconds (phases spread evenly), so the offered load is `rate` submissions/s
+// whatever the server does; a cycle that starts late (the server fell behind) counts its
+// latency from when it was due, so queueing shows in the percentiles (no coordinated
+// omission). rate = 0 (default): every expert sends its next request as soon as the last
+// one was answered (with 200 experts, mean latency = 200 / requests per second).
+// answer_next = 1: the answer asks for the next item in the same request ("next": 1, see
+// docs/annotate-api.md), so a submission is one request instead of two.
 //
 // Prints "RESULT acked=... p99_ms=..." (the line experts.lua prints) and writes the
 // event_id of every acknowledged answer to <acked ids out> for verify.py. Latency is
@@ -53,6 +63,8 @@ struct Expert {
   std::string out;  // the request to send once the connection is up
   bool connecting = false;
   Clock::time_point started;
+  Clock::time_point due;  // open loop: when the next cycle starts
+  bool waiting = false;   // open loop: idle until `due`
 };
 
 struct Totals {
@@ -64,6 +76,7 @@ struct Totals {
 };
 
 sockaddr_in g_addr{};
+bool g_answer_next = false;
 int g_epoll = -1;
 std::string g_project;
 
@@ -115,7 +128,8 @@ std::string headers(const Expert& e) {
          "\r\nAccept: application/json\r\n";
 }
 
-bool send_request(Expert& e, Totals& t) {
+// `from`: when the request counts as sent (open loop: when its cycle was due).
+bool send_request(Expert& e, Totals& t, Clock::time_point from = Clock::time_point()) {
   if (e.fd < 0 && !open_connection(e)) {
     ++t.socket_errors;
     return false;
@@ -129,13 +143,14 @@ bool send_request(Expert& e, Totals& t) {
     e.pending_answer = true;
     const std::string body = "{\"idempotency_key\":\"bench-" + std::to_string(e.index + 1) + "-" +
                              std::to_string(e.sent) + "\",\"ratings\":{" + kRatings[e.sent % 4] +
-                             "},\"no_emotion\":false,\"response_ms\":1500}";
+                             "},\"no_emotion\":false,\"response_ms\":1500" +
+                             (g_answer_next ? ",\"next\":1}" : "}");
     req = "POST /api/projects/" + g_project + "/items/" + e.item + "/answer HTTP/1.1\r\n" +
           headers(e) +
           "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
           "\r\n\r\n" + body;
   }
-  e.started = Clock::now();
+  e.started = from == Clock::time_point() ? Clock::now() : from;
   if (e.connecting) {
     e.out = std::move(req);
     return true;
@@ -175,6 +190,11 @@ void handle_response(Expert& e, int status, const std::string& body, Totals& t) 
   }
   e.item.clear();
   if (status == 200) {
+    if (g_answer_next) {
+      // The next lease came with the answer; none left (or refused) -> GET next.
+      const auto at = body.find("\"next\":");
+      if (at != std::string::npos) e.item = json_number(body.substr(at), "item_id");
+    }
     if (body.find("\"duplicate\":true") != std::string::npos) {
       ++t.duplicates;
     } else {
@@ -222,9 +242,10 @@ double percentile_ms(std::vector<std::uint32_t>& v, double q) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
+  if (argc < 7 || argc > 9) {
     std::fprintf(stderr,
-                 "usage: experts <host> <port> <sessions> <project> <seconds> <acked out>\n");
+                 "usage: experts <host> <port> <sessions> <project> <seconds> <acked out> "
+                 "[rate] [answer_next]\n");
     return 2;
   }
   g_addr.sin_family = AF_INET;
@@ -232,6 +253,8 @@ int main(int argc, char** argv) {
   inet_pton(AF_INET, argv[1], &g_addr.sin_addr);
   g_project = argv[4];
   const double seconds = std::atof(argv[5]);
+  const double rate = argc > 7 ? std::atof(argv[7]) : 0.0;
+  g_answer_next = argc > 8 && std::atoi(argv[8]) != 0;
 
   std::vector<Expert> experts;
   {
@@ -285,12 +308,32 @@ int main(int argc, char** argv) {
   }
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::microseconds(static_cast<long>(seconds * 1e6));
-  for (auto& e : experts) send_request(e, t);
+  // Open loop: expert i's cycles are due at start + (i / n + k) * period.
+  const auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(rate > 0 ? double(experts.size()) / rate : 0.0));
+  for (auto& e : experts) {
+    if (rate > 0) {
+      e.due = start + period * e.index / static_cast<long>(experts.size());
+      e.waiting = true;
+    } else {
+      send_request(e, t);
+    }
+  }
 
   char buf[16384];
   auto last_check = start;
   while (Clock::now() < deadline) {
-    const int n = epoll_wait(g_epoll, events.data(), static_cast<int>(events.size()), 100);
+    const int n =
+        epoll_wait(g_epoll, events.data(), static_cast<int>(events.size()), rate > 0 ? 1 : 100);
+    if (rate > 0) {
+      const auto now = Clock::now();
+      for (auto& e : experts) {
+        if (e.waiting && e.due <= now && now < deadline) {
+          e.waiting = false;
+          send_request(e, t, e.due);
+        }
+      }
+    }
     for (int i = 0; i < n; ++i) {
       Expert& e = experts[events[i].data.u32];
       if (e.fd < 0) continue;
@@ -329,16 +372,28 @@ int main(int argc, char** argv) {
       }
       e.in.append(buf, static_cast<std::size_t>(got));
       bool close_after = false;
+      const bool was_answer = e.pending_answer;
       if (!take_response(e, t, close_after)) continue;
       if (close_after) close_connection(e);
-      if (Clock::now() < deadline) send_request(e, t);
+      if (Clock::now() >= deadline) continue;
+      if (rate > 0 && was_answer) {
+        // The cycle is over: the next one starts when due (at once if already late).
+        e.due += period;
+        if (e.due > Clock::now()) {
+          e.waiting = true;
+          continue;
+        }
+        send_request(e, t, e.due);
+        continue;
+      }
+      send_request(e, t);
     }
     // Requests without an answer for 10 s count as timeouts (as wrk --timeout 10s).
     const auto now = Clock::now();
     if (now - last_check < std::chrono::milliseconds(100)) continue;
     last_check = now;
     for (auto& e : experts) {
-      if (e.fd >= 0 && now - e.started > std::chrono::seconds(10)) {
+      if (e.fd >= 0 && !e.waiting && now - e.started > std::chrono::seconds(10)) {
         ++t.socket_errors;
         close_connection(e);
         e.item.clear();
@@ -360,8 +415,8 @@ int main(int argc, char** argv) {
   std::printf(
       "RESULT acked=%ld duplicates=%ld conflicts=%ld empty=%ld errors=%ld requests=%ld "
       "seconds=%.3f submissions_per_s=%.1f requests_per_s=%.1f p50_ms=%.2f p90_ms=%.2f "
-      "p99_ms=%.2f max_ms=%.2f socket_errors=%ld\n",
+      "p99_ms=%.2f max_ms=%.2f socket_errors=%ld offered_per_s=%.0f answer_next=%d\n",
       t.acked, t.duplicates, t.conflicts, t.empty, t.errors, t.requests, elapsed, t.acked / elapsed,
-      t.requests / elapsed, p50, p90, p99, max_ms, t.socket_errors);
+      t.requests / elapsed, p50, p90, p99, max_ms, t.socket_errors, rate, g_answer_next ? 1 : 0);
   return 0;
 }

@@ -7,6 +7,9 @@
 #   EXPERTS=200 ITEMS=20000 THREADS=<server --threads> WORK=<dir to reuse> bench/annotate/run.sh
 #   NOSYNC=1 ...   diagnostic: the server without fsync (how much time is the durable commit)
 #   CLIENT=wrk ... the load from wrk + experts.lua instead of experts.cpp (see below)
+#   RATE=5000 ...  open loop: 5,000 submissions/s offered in all, latency counted from when
+#                  each submission was due (default 0: closed loop, as fast as answered)
+#   ANSWER_NEXT=1  each answer also leases the next item ("next": 1), one request per vote
 #   PERF=1 ...     diagnostic: perf record of the server during each run
 #
 # Set-up (once per WORK dir, outside the measurement): images, users, the project, and one
@@ -102,7 +105,7 @@ for run in $(seq 1 "$runs"); do
   else
     head -n "$experts" "$work/sessions.txt" >"$work/sessions-used.txt"
     "$work/experts" 127.0.0.1 "${url##*:}" "$work/sessions-used.txt" "$project_id" "$seconds" \
-      "$work/acked$run.txt" | tee "$work/wrk$run.txt"
+      "$work/acked$run.txt" "${RATE:-0}" "${ANSWER_NEXT:-0}" | tee "$work/wrk$run.txt"
   fi
   # The server's own CPU time (user + system), to tell CPU cost from waiting.
   read -r -a stat <"/proc/$server/stat"

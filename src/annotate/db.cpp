@@ -1,6 +1,7 @@
 // Connection pool, retry loop and row accessors shared by both engines.
 #include "annotate/db.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -69,15 +70,28 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
       job.cv.wait(lock);
       continue;
     }
-    // Become the leader: commit everything queued so far (ours included) in one go;
-    // callers arriving meanwhile queue up for the next batch.
+    // Become the leader: commit what is queued so far (at most kMaxGroup callers, oldest
+    // first, so one transaction stays short) in one go; callers arriving meanwhile queue
+    // up for the next batch.
     group_leader_active_ = true;
     std::vector<GroupJob*> batch;
-    batch.swap(group_queue_);
+    if (group_queue_.size() <= kMaxGroup) {
+      batch.swap(group_queue_);
+    } else {
+      const auto cut = group_queue_.begin() + static_cast<std::ptrdiff_t>(kMaxGroup);
+      batch.assign(group_queue_.begin(), cut);
+      group_queue_.erase(group_queue_.begin(), cut);
+      // If our own job is not in this batch we still lead it, then lead or wait again.
+    }
     lock.unlock();
-    commit_group(batch);
+    const int retries = commit_group(batch);
     lock.lock();
     group_leader_active_ = false;
+    ++stats_.batches;
+    stats_.jobs += static_cast<std::int64_t>(batch.size());
+    stats_.largest =
+        std::max<std::int64_t>(stats_.largest, static_cast<std::int64_t>(batch.size()));
+    stats_.retries += retries;
     for (GroupJob* j : batch) {
       j->done = true;
       if (j != &job) j->cv.notify_one();
@@ -87,15 +101,22 @@ void Database::run_grouped(const std::function<void(Connection&)>& fn) {
   if (job.error) std::rethrow_exception(job.error);
 }
 
-void Database::commit_group(const std::vector<GroupJob*>& batch) {
+namespace {
+// Thrown out of a job's savepoint to roll the whole batch back and run it again.
+struct RetryBatch {
+  std::exception_ptr cause;
+};
+}  // namespace
+
+int Database::commit_group(const std::vector<GroupJob*>& batch) {
   // Never throws: the leader must always hand leadership back (see run_grouped). Only the
-  // leader touches writer_, so it needs no lock.
+  // leader touches writer_, so it needs no lock. Returns how often the batch was retried.
   if (!writer_) {
     try {
       writer_ = connect();
     } catch (...) {
       for (GroupJob* j : batch) j->error = std::current_exception();
-      return;
+      return 0;
     }
   }
   Connection& conn = *writer_;
@@ -103,26 +124,44 @@ void Database::commit_group(const std::vector<GroupJob*>& batch) {
     conn.rollback();
     if (group_reset_) group_reset_();
   };
+  auto fail_all = [&](const std::exception_ptr& e) {
+    for (GroupJob* j : batch) j->error = e;
+  };
   for (int attempt = 0;; ++attempt) {
     try {
       conn.begin(true);
       for (GroupJob* j : batch) {
         j->error = nullptr;
-        conn.exec_script("SAVEPOINT grouped_job");
+        conn.savepoint();
         bool ran = false;
         try {
           (*j->fn)(conn);
           ran = true;
-          conn.exec_script("RELEASE grouped_job");
-        } catch (...) {
+          conn.release_savepoint();
+        } catch (const std::exception& e) {
+          // A conflict with another writer (another process, another PostgreSQL
+          // instance) is not this job's fault: retry the whole batch.
+          if (conn.retryable(e)) throw RetryBatch{std::current_exception()};
           j->error = std::current_exception();
           // A job that completed has mirrored its effects; undoing them needs a reset.
           if (ran && group_reset_) group_reset_();
-          conn.exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
+          conn.rollback_to_savepoint();
+        } catch (...) {
+          j->error = std::current_exception();
+          if (ran && group_reset_) group_reset_();
+          conn.rollback_to_savepoint();
         }
       }
       conn.commit();
-      return;
+      return attempt;
+    } catch (const RetryBatch& r) {
+      undo();
+      if (attempt < 50) {
+        backoff(attempt);
+        continue;
+      }
+      fail_all(r.cause);
+      return attempt;
     } catch (const std::exception& e) {
       undo();
       if (attempt < 50 && conn.retryable(e)) {
@@ -130,14 +169,19 @@ void Database::commit_group(const std::vector<GroupJob*>& batch) {
         continue;
       }
       // The shared commit failed: nothing of this batch is acknowledged.
-      for (GroupJob* j : batch) j->error = std::current_exception();
-      return;
+      fail_all(std::current_exception());
+      return attempt;
     } catch (...) {
       undo();
-      for (GroupJob* j : batch) j->error = std::current_exception();
-      return;
+      fail_all(std::current_exception());
+      return attempt;
     }
   }
+}
+
+GroupCommitStats Database::group_stats() {
+  std::lock_guard<std::mutex> lock(group_mutex_);
+  return stats_;
 }
 
 void Database::backoff(int attempt) {

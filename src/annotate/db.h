@@ -89,6 +89,20 @@ class Connection {
   virtual void exec_script(const std::string& sql) = 0;
   // Whether `e` (thrown by this connection) is a transient conflict worth a retry.
   virtual bool retryable(const std::exception& e) const = 0;
+  // Savepoints inside the open transaction (one job of a group commit each).
+  virtual void savepoint() { exec_script("SAVEPOINT grouped_job"); }
+  virtual void release_savepoint() { exec_script("RELEASE grouped_job"); }
+  virtual void rollback_to_savepoint() {
+    exec_script("ROLLBACK TO grouped_job; RELEASE grouped_job");
+  }
+};
+
+// Counters of the group commit since the Database was opened (all callers together).
+struct GroupCommitStats {
+  std::int64_t batches = 0;  // shared transactions committed (or failed)
+  std::int64_t jobs = 0;     // callers served by them
+  std::int64_t largest = 0;  // the most callers one transaction served
+  std::int64_t retries = 0;  // whole batches rolled back and run again (conflicts)
 };
 
 class Database {
@@ -109,15 +123,18 @@ class Database {
     if (write && dialect_ == Dialect::sqlite) return write_grouped(std::forward<F>(fn));
     return transact_on_pool(write, std::forward<F>(fn));
   }
-  // Like transact(true, fn), but on SQLite concurrent callers share one transaction and
-  // one fsync ("group commit"): each fn runs inside its own SAVEPOINT, so an exception
-  // in one (a 409, a validation error) rolls back only that one, and every caller
-  // returns only after the shared COMMIT is durable. With synchronous=FULL a disk that
-  // does ~150 fsyncs/s would otherwise cap the server at ~150 votes/s.
-  // PostgreSQL runs fn in its own transaction (the server already groups WAL flushes).
+  // Like transact(true, fn), but concurrent callers share one transaction and one fsync
+  // ("group commit", both engines): each fn runs inside its own SAVEPOINT, so an
+  // exception in one (a 409, a validation error) rolls back only that one, and every
+  // caller returns only after the shared COMMIT is durable. With synchronous=FULL a disk
+  // that does ~150 fsyncs/s would otherwise cap the server at ~150 votes/s. A batch holds
+  // at most kMaxGroup callers and its leader never waits to fill it (it commits what is
+  // queued at once), so a caller waits for at most the commit in progress plus its own.
+  // A transient conflict (SQLITE_BUSY from another process; a PostgreSQL deadlock or
+  // serialization failure) rolls the whole batch back and runs it again.
+  static constexpr std::size_t kMaxGroup = 128;
   template <typename F>
   auto write_grouped(F&& fn) {
-    if (dialect_ != Dialect::sqlite) return transact_on_pool(true, std::forward<F>(fn));
     using R = decltype(fn(std::declval<Connection&>()));
     if constexpr (std::is_void_v<R>) {
       const std::function<void(Connection&)> job = [&](Connection& c) { fn(c); };
@@ -134,6 +151,8 @@ class Database {
   // a whole — before it is retried, or when it failed: the jobs' effects are undone, so
   // anything mirrored from them must be dropped. Set once, before serving.
   void set_group_reset(std::function<void()> fn) { group_reset_ = std::move(fn); }
+
+  GroupCommitStats group_stats();
 
  private:
   template <typename F>
@@ -194,7 +213,7 @@ class Database {
     std::condition_variable cv;  // signalled when done, or to lead the next batch
   };
   void run_grouped(const std::function<void(Connection&)>& fn);
-  void commit_group(const std::vector<GroupJob*>& batch);
+  int commit_group(const std::vector<GroupJob*>& batch);
 
   Dialect dialect_;
   std::string url_;
@@ -207,6 +226,7 @@ class Database {
   bool group_leader_active_ = false;
   std::unique_ptr<Connection> writer_;  // the connection every group commits on
   std::function<void()> group_reset_;
+  GroupCommitStats stats_;  // under group_mutex_
 };
 
 std::unique_ptr<Database> open_sqlite(const std::string& path, int pool_size);

@@ -1,7 +1,9 @@
 // PostgreSQL driver (libpqxx 6.4): several server instances can share one database.
 // Transactions run at READ COMMITTED; the store takes row locks (SELECT ... FOR UPDATE
 // [SKIP LOCKED]) where it needs exclusivity. Serialization failures and deadlocks are
-// reported as retryable so Database::transact() re-runs the transaction.
+// reported as retryable so Database::transact() re-runs the transaction. Votes and leases
+// go through Database::write_grouped: one transaction (a savepoint per request) and one
+// WAL flush per batch on each instance.
 #include <pqxx/pqxx>
 
 #include <set>
@@ -65,6 +67,13 @@ class PgConnection : public Connection {
   void exec_script(const std::string& sql) override {
     pqxx::nontransaction n(conn_);
     n.exec(sql);
+  }
+  // Inside the open transaction (exec_script would open a second one on the connection).
+  void savepoint() override { txn_->exec0("SAVEPOINT grouped_job"); }
+  void release_savepoint() override { txn_->exec0("RELEASE SAVEPOINT grouped_job"); }
+  void rollback_to_savepoint() override {
+    txn_->exec0("ROLLBACK TO SAVEPOINT grouped_job");
+    txn_->exec0("RELEASE SAVEPOINT grouped_job");
   }
 
   bool retryable(const std::exception& e) const override {

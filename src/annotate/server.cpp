@@ -402,15 +402,31 @@ void Server::register_api() {
         auto check = [&](const Item& item, bool swap) {
           return check_answer(project, item, swap, body);
         };
-        SubmitResult r = ctx.store().submit(s.user, project, item_id, key, check, response_ms, now);
+        // "next": n (1..5) also leases the expert's next items in the same commit.
+        int then_lease = 0;
+        if (auto it = body.find("next"); it != body.end() && !it->is_null()) {
+          if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 5) {
+            throw HttpError(400, "'next' must be an integer from 0 to 5", "next");
+          }
+          then_lease = it->get<int>();
+        }
+        std::vector<Lease> leased;
+        SubmitResult r = ctx.store().submit(s.user, project, item_id, key, check, response_ms, now,
+                                            then_lease, &leased);
         const Progress pr = ctx.store().progress(s.user.id, project.id, now);
-        reply(
-            res, 200,
-            {{"event_id", r.event_id},
-             {"duplicate", r.duplicate},
-             {"edit", r.edit},
-             {"progress",
-              {{"answered", pr.answered}, {"open_for_me", pr.open_for_me}, {"items", pr.items}}}});
+        json out = {
+            {"event_id", r.event_id},
+            {"duplicate", r.duplicate},
+            {"edit", r.edit},
+            {"progress",
+             {{"answered", pr.answered}, {"open_for_me", pr.open_for_me}, {"items", pr.items}}}};
+        if (then_lease > 0) {
+          json items = json::array();
+          for (const auto& l : leased)
+            items.push_back(item_json(project, l.item, l.swap, l.expires_ms));
+          out["next"] = {{"items", std::move(items)}};
+        }
+        reply(res, 200, out);
       }));
   http_->Get(
       R"(/api/projects/(\d+)/items/(\d+)/my-answer)",
@@ -483,6 +499,18 @@ void Server::register_api() {
              }));
 
   // ---- admin routes ----
+  // Group-commit counters of this instance (how many votes and leases shared a commit).
+  http_->Get("/api/admin/stats", guarded([&ctx, require_admin](const Request& req, Response& res) {
+               require_admin(req);
+               const GroupCommitStats g = ctx.store().db().group_stats();
+               reply(res, 200,
+                     {{"group_commit",
+                       {{"batches", g.batches},
+                        {"jobs", g.jobs},
+                        {"largest", g.largest},
+                        {"retries", g.retries},
+                        {"max_group", Database::kMaxGroup}}}});
+             }));
   http_->Get("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
                require_admin(req);
                json users = json::array();

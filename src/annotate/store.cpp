@@ -461,42 +461,43 @@ std::vector<Lease> Store::next_items_indexed(Connection& c, std::int64_t user_id
 
 std::vector<Lease> Store::next_items(std::int64_t user_id, const Project& project, int count,
                                      std::int64_t now_ms) {
-  if (index_) {
-    return db_->write_grouped(
-        [&](Connection& c) { return next_items_indexed(c, user_id, project, count, now_ms); });
-  }
+  return db_->write_grouped(
+      [&](Connection& c) { return lease_next(c, user_id, project, count, now_ms); });
+}
+
+std::vector<Lease> Store::lease_next(Connection& c, std::int64_t user_id, const Project& project,
+                                     int count, std::int64_t now_ms) {
+  if (index_) return next_items_indexed(c, user_id, project, count, now_ms);
   const std::int64_t expires = now_ms + project.lease_seconds * 1000;
-  return db_->write_grouped([&](Connection& c) {
-    std::vector<Lease> out;
-    // Resume: the expert's own live leases first, extended.
-    for (const auto& r : c.exec(kResumeLeases, {p(user_id), p(project.id), p(now_ms), p(count)})) {
-      Lease l;
-      l.swap = r.i64(0) != 0;
-      l.item = item_from(r, 2);
-      l.expires_ms = expires;
-      c.exec(kExtendLease, {p(expires), p(l.item.id), p(user_id)});
-      out.push_back(std::move(l));
-    }
-    std::int64_t after = -1;
-    while (static_cast<int>(out.size()) < count) {
-      auto cand = c.exec(kCandidate, {p(project.id), p(user_id), p(after), p(now_ms)});
-      if (cand.empty())
-        cand = c.exec(kCandidateWaiting, {p(project.id), p(user_id), p(after), p(now_ms)});
-      if (cand.empty()) break;
-      const std::int64_t item_id = cand[0].i64(0);
-      after = cand[0].i64(1);
-      if (c.exec(kRecheck, {p(project.id), p(user_id), p(item_id), p(now_ms)}).empty()) continue;
-      c.exec(kExpireStale, {p(item_id), p(now_ms)});
-      Lease l;
-      l.swap = project.protocol == Protocol::compare && random_swap();
-      c.exec(kUpsertLease,
-             {p(item_id), p(user_id), p(project.id), p(now_ms), p(expires), p(l.swap ? 1 : 0)});
-      l.item = item_from(c.exec(kItem, {p(item_id), p(project.id)}).at(0), 0);
-      l.expires_ms = expires;
-      out.push_back(std::move(l));
-    }
-    return out;
-  });
+  std::vector<Lease> out;
+  // Resume: the expert's own live leases first, extended.
+  for (const auto& r : c.exec(kResumeLeases, {p(user_id), p(project.id), p(now_ms), p(count)})) {
+    Lease l;
+    l.swap = r.i64(0) != 0;
+    l.item = item_from(r, 2);
+    l.expires_ms = expires;
+    c.exec(kExtendLease, {p(expires), p(l.item.id), p(user_id)});
+    out.push_back(std::move(l));
+  }
+  std::int64_t after = -1;
+  while (static_cast<int>(out.size()) < count) {
+    auto cand = c.exec(kCandidate, {p(project.id), p(user_id), p(after), p(now_ms)});
+    if (cand.empty())
+      cand = c.exec(kCandidateWaiting, {p(project.id), p(user_id), p(after), p(now_ms)});
+    if (cand.empty()) break;
+    const std::int64_t item_id = cand[0].i64(0);
+    after = cand[0].i64(1);
+    if (c.exec(kRecheck, {p(project.id), p(user_id), p(item_id), p(now_ms)}).empty()) continue;
+    c.exec(kExpireStale, {p(item_id), p(now_ms)});
+    Lease l;
+    l.swap = project.protocol == Protocol::compare && random_swap();
+    c.exec(kUpsertLease,
+           {p(item_id), p(user_id), p(project.id), p(now_ms), p(expires), p(l.swap ? 1 : 0)});
+    l.item = item_from(c.exec(kItem, {p(item_id), p(project.id)}).at(0), 0);
+    l.expires_ms = expires;
+    out.push_back(std::move(l));
+  }
+  return out;
 }
 
 Progress Store::progress(std::int64_t user_id, std::int64_t project_id, std::int64_t) {
@@ -550,59 +551,71 @@ std::optional<Lease> Store::assignment(std::int64_t user_id, std::int64_t projec
 
 SubmitResult Store::submit(const User& user, const Project& project, std::int64_t item_id,
                            const std::string& idempotency_key, const AnswerCheck& check,
-                           std::optional<std::int64_t> response_ms, std::int64_t now_ms) {
+                           std::optional<std::int64_t> response_ms, std::int64_t now_ms,
+                           int then_lease, std::vector<Lease>* leased) {
+  // The vote and the next lease are one job: one savepoint in one group commit, so the
+  // expert's next item costs no second commit (and no second request).
   return db_->write_grouped([&](Connection& c) {
-    auto items = c.exec(kItemForUpdate, {p(item_id), p(project.id)});
-    if (items.empty()) throw HttpError(404, "no such item in this project");
-    const Item item = item_from(items[0], 0);
-    auto asg = c.exec(kAssignmentState, {p(item_id), p(user.id)});
-    if (asg.empty()) throw HttpError(403, "this item is not assigned to you");
-    const std::string state = asg[0].str(0);
-    const std::int64_t lease_expires = asg[0].i64(1);
-    const CheckedAnswer answer = check(item, asg[0].i64(2) != 0);
-
-    auto previous = c.exec(kEventByKey, {p(user.id), p(idempotency_key)});
-    if (!previous.empty()) {
-      if (previous[0].i64(1) == item_id && previous[0].str(2) == answer.json) {
-        return SubmitResult{previous[0].i64(0), true, false};
-      }
-      throw HttpError(409, "idempotency key already used for a different answer",
-                      "idempotency_key");
-    }
-    const Param resp = response_ms ? p(*response_ms) : p_null();
-    if (state == "done") {
-      auto latest = c.exec(kLatestEvent, {p(project.id), p(item_id), p(user.id)});
-      if (!latest.empty() && latest[0].str(1) == answer.json) {
-        return SubmitResult{latest[0].i64(0), true, false};
-      }
-      if (project.protocol == Protocol::binary) {
-        throw HttpError(409, "binary answers are final: this item was already answered");
-      }
-      auto ev = c.exec(kInsertEvent, {p(project.id), p(item_id), p(user.id), p(idempotency_key),
-                                      p(answer.json), resp, p(now_ms), p("edit")});
-      return SubmitResult{ev.at(0).i64(0), false, true};
-    }
-    // A live lease, or an expired one: the vote still counts if the item needs it.
-    if (state != "leased" || lease_expires <= now_ms || !item.open) {
-      const std::int64_t others =
-          c.exec(kOtherLiveLeases, {p(item_id), p(now_ms), p(user.id)}).at(0).i64(0);
-      if (!item.open || item.votes + others >= item.target_votes || others >= item.max_parallel) {
-        throw HttpError(409, "your lease on this item expired and it went to another expert");
-      }
-    }
-    const std::int64_t event_id =
-        c.exec(kInsertEvent, {p(project.id), p(item_id), p(user.id), p(idempotency_key),
-                              p(answer.json), resp, p(now_ms), p("answer")})
-            .at(0)
-            .i64(0);
-    c.exec(kMarkDone, {p(item_id), p(user.id)});
-    c.exec(kCountVote, {p(item_id), p(answer.closes_item ? 1 : 0)});
-    if (index_) {
-      index_->sync(c);  // before mirroring: drops a stale copy instead of patching it
-      index_->answered(project.id, item_id, user.id, answer.closes_item);
-    }
-    return SubmitResult{event_id, false, false};
+    SubmitResult r =
+        submit_in(c, user, project, item_id, idempotency_key, check, response_ms, now_ms);
+    if (then_lease > 0 && leased) *leased = lease_next(c, user.id, project, then_lease, now_ms);
+    return r;
   });
+}
+
+SubmitResult Store::submit_in(Connection& c, const User& user, const Project& project,
+                              std::int64_t item_id, const std::string& idempotency_key,
+                              const AnswerCheck& check, std::optional<std::int64_t> response_ms,
+                              std::int64_t now_ms) {
+  auto items = c.exec(kItemForUpdate, {p(item_id), p(project.id)});
+  if (items.empty()) throw HttpError(404, "no such item in this project");
+  const Item item = item_from(items[0], 0);
+  auto asg = c.exec(kAssignmentState, {p(item_id), p(user.id)});
+  if (asg.empty()) throw HttpError(403, "this item is not assigned to you");
+  const std::string state = asg[0].str(0);
+  const std::int64_t lease_expires = asg[0].i64(1);
+  const CheckedAnswer answer = check(item, asg[0].i64(2) != 0);
+
+  auto previous = c.exec(kEventByKey, {p(user.id), p(idempotency_key)});
+  if (!previous.empty()) {
+    if (previous[0].i64(1) == item_id && previous[0].str(2) == answer.json) {
+      return SubmitResult{previous[0].i64(0), true, false};
+    }
+    throw HttpError(409, "idempotency key already used for a different answer", "idempotency_key");
+  }
+  const Param resp = response_ms ? p(*response_ms) : p_null();
+  if (state == "done") {
+    auto latest = c.exec(kLatestEvent, {p(project.id), p(item_id), p(user.id)});
+    if (!latest.empty() && latest[0].str(1) == answer.json) {
+      return SubmitResult{latest[0].i64(0), true, false};
+    }
+    if (project.protocol == Protocol::binary) {
+      throw HttpError(409, "binary answers are final: this item was already answered");
+    }
+    auto ev = c.exec(kInsertEvent, {p(project.id), p(item_id), p(user.id), p(idempotency_key),
+                                    p(answer.json), resp, p(now_ms), p("edit")});
+    return SubmitResult{ev.at(0).i64(0), false, true};
+  }
+  // A live lease, or an expired one: the vote still counts if the item needs it.
+  if (state != "leased" || lease_expires <= now_ms || !item.open) {
+    const std::int64_t others =
+        c.exec(kOtherLiveLeases, {p(item_id), p(now_ms), p(user.id)}).at(0).i64(0);
+    if (!item.open || item.votes + others >= item.target_votes || others >= item.max_parallel) {
+      throw HttpError(409, "your lease on this item expired and it went to another expert");
+    }
+  }
+  const std::int64_t event_id =
+      c.exec(kInsertEvent, {p(project.id), p(item_id), p(user.id), p(idempotency_key),
+                            p(answer.json), resp, p(now_ms), p("answer")})
+          .at(0)
+          .i64(0);
+  c.exec(kMarkDone, {p(item_id), p(user.id)});
+  c.exec(kCountVote, {p(item_id), p(answer.closes_item ? 1 : 0)});
+  if (index_) {
+    index_->sync(c);  // before mirroring: drops a stale copy instead of patching it
+    index_->answered(project.id, item_id, user.id, answer.closes_item);
+  }
+  return SubmitResult{event_id, false, false};
 }
 
 std::vector<Event> Store::latest_answers(std::int64_t project_id) {

@@ -166,10 +166,14 @@ class Store {
   std::optional<Lease> assignment(std::int64_t user_id, std::int64_t project_id,
                                   std::int64_t item_id);
 
-  // Appends an answer event; see docs/annotate-api.md for the rules.
+  // Appends an answer event; see docs/annotate-api.md for the rules. With then_lease > 0
+  // the same job (one savepoint of the same group commit) then leases up to then_lease
+  // next items into *leased, as next_items() would; nothing is leased if the answer is
+  // refused.
   SubmitResult submit(const User& user, const Project& project, std::int64_t item_id,
                       const std::string& idempotency_key, const AnswerCheck& check,
-                      std::optional<std::int64_t> response_ms, std::int64_t now_ms);
+                      std::optional<std::int64_t> response_ms, std::int64_t now_ms,
+                      int then_lease = 0, std::vector<Lease>* leased = nullptr);
 
   // Events. latest_answers: the latest event per (item, user), ordered by item position
   // then user name. events: every event in id order.
@@ -200,6 +204,12 @@ class Store {
 
  private:
   std::int64_t open_items(Connection& c, std::int64_t project_id);
+  std::vector<Lease> lease_next(Connection& c, std::int64_t user_id, const Project& project,
+                                int count, std::int64_t now_ms);
+  SubmitResult submit_in(Connection& c, const User& user, const Project& project,
+                         std::int64_t item_id, const std::string& idempotency_key,
+                         const AnswerCheck& check, std::optional<std::int64_t> response_ms,
+                         std::int64_t now_ms);
   std::vector<Lease> next_items_indexed(Connection& c, std::int64_t user_id, const Project& project,
                                         int count, std::int64_t now_ms);
 

@@ -175,6 +175,11 @@ class Browser {
   }
   const std::string& csrf() const { return csrf_; }
   const std::string& cookie() const { return cookie_; }
+  // Uses a session created directly in the store (no Argon2id login per expert).
+  void use_session(const std::string& token, const std::string& csrf) {
+    cookie_ = "emonet_session=" + token;
+    csrf_ = csrf;
+  }
 
   // Leases the next item of a project; null JSON when nothing is left.
   nlohmann::json next(std::int64_t project, int count = 1) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "annotate/projects.h"
 #include "integration/annotate/annotate_support.h"
@@ -291,6 +292,40 @@ TEST_F(Http, IdempotentResubmission) {
   auto events =
       admin_->get("/api/admin/projects/" + std::to_string(pid) + "/export?format=events.jsonl");
   EXPECT_EQ(std::count(events.body.begin(), events.body.end(), '\n'), 1);
+}
+
+TEST_F(Http, AnswerCanLeaseTheNextItem) {
+  const auto pid = create({{"name", "chain"}, {"protocol", "intensity"}, {"images", "faces"}});
+  auto alice = expert("alice");
+  auto item = alice->next(pid)["items"][0]["item_id"].get<std::int64_t>();
+  std::set<std::int64_t> seen{item};
+  for (int n = 0; n < 4; ++n) {
+    json body = {{"ratings", {{"Awe", 2}}}, {"next", 1}};
+    auto r = alice->answer(pid, item, body, "chain-key-" + std::to_string(n));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_FALSE(r.json()["duplicate"].get<bool>());
+    const json next = r.json()["next"]["items"];
+    ASSERT_TRUE(next.is_array()) << r.body;
+    if (n == 3) {
+      EXPECT_TRUE(next.empty()) << "4 images, all answered";
+      break;
+    }
+    ASSERT_EQ(next.size(), 1u) << r.body;
+    item = next[0]["item_id"].get<std::int64_t>();
+    EXPECT_TRUE(seen.insert(item).second) << "item " << item << " leased twice";
+  }
+  // A refused answer leases nothing; a bad "next" is a 400 naming the field.
+  auto zero = alice->answer(pid, item, {{"ratings", json::object()}, {"next", 1}}, "chain-zero-1");
+  EXPECT_EQ(zero.status, 422);
+  EXPECT_FALSE(zero.json().contains("next"));
+  auto bad = alice->answer(pid, item, {{"ratings", {{"Awe", 1}}}, {"next", 9}}, "chain-bad-1");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("next"), std::string::npos);
+  // Group-commit counters (admin only).
+  EXPECT_EQ(alice->get("/api/admin/stats").status, 403);
+  auto stats = admin_->get("/api/admin/stats");
+  ASSERT_EQ(stats.status, 200);
+  EXPECT_GE(stats.json()["group_commit"]["jobs"].get<std::int64_t>(), 5);
 }
 
 TEST_F(Http, AdminViews) {
