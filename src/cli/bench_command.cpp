@@ -7,6 +7,7 @@
 #include "emonet/bench_binary.h"
 #include "emonet/bench_hq.h"
 #include "emonet/bench_transfer.h"
+#include "emonet/bench_transfer_dataset.h"
 #include "emonet/error.h"
 
 namespace emonet::cli {
@@ -22,6 +23,12 @@ struct TransferOptions {
   std::string mapping;
   std::string label_field;
   std::string format = "markdown";
+  // An image-folder dataset (bench_transfer_dataset.h).
+  std::string images, layout = "folders", labels, split, group_by = "image";
+  std::size_t bootstrap = 1000;
+  std::uint64_t seed = 42;
+  bench::DatasetModelOptions model;
+  bool use_model = false;
 };
 
 struct HqOptions {
@@ -73,7 +80,44 @@ int run_binary(const BinaryOptions& o) {
   return 0;
 }
 
-int run_transfer(const TransferOptions& o) {
+int run_dataset_transfer(const TransferOptions& o, const GlobalOptions& global) {
+  if (o.file.empty() == !o.use_model)
+    throw Error("give either a predictions JSONL (from `emonet predict " + o.images +
+                    "`) or --model, not both",
+                {"", 0, "--model"});
+  const auto mapping = bench::load_transfer_mapping(o.mapping);
+  bench::DatasetOptions d;
+  d.layout = bench::parse_dataset_layout(o.layout);
+  d.images = o.images;
+  d.labels = o.labels;
+  d.split = o.split;
+  const auto dataset = bench::load_dataset(d, mapping);
+  bench::TransferEvalOptions e;
+  e.group_by_person = o.group_by == "person";
+  e.iterations = o.bootstrap;
+  e.seed = o.seed;
+  bench::DatasetTransferReport report;
+  if (o.use_model) {
+    auto mo = o.model;
+    mo.progress = !global.quiet;
+    const std::string jsonl = bench::predict_dataset(dataset, mo, std::cerr);
+    report = bench::evaluate_dataset_transfer_text(dataset, jsonl, "model " + mo.model, mapping, e);
+  } else {
+    report = bench::evaluate_dataset_transfer(dataset, o.file, mapping, e);
+  }
+  if (o.format == "json") {
+    std::cout << bench::dataset_transfer_json(report);
+  } else if (o.format == "csv") {
+    std::cout << bench::dataset_transfer_csv(report);
+  } else {
+    std::cout << bench::dataset_transfer_markdown(report);
+  }
+  return 0;
+}
+
+int run_transfer(const TransferOptions& o, const GlobalOptions& global) {
+  if (!o.images.empty()) return run_dataset_transfer(o, global);
+  if (o.file.empty()) throw Error("give a predictions JSONL, or --images DIR", {"", 0, "file"});
   const auto mapping = bench::load_transfer_mapping(o.mapping);
   const auto report = bench::evaluate_transfer(o.file, mapping, o.label_field);
   if (o.format == "json") {
@@ -86,7 +130,7 @@ int run_transfer(const TransferOptions& o) {
   return 0;
 }
 
-RunFn setup(CLI::App& app, const GlobalOptions&) {
+RunFn setup(CLI::App& app, const GlobalOptions& global) {
   auto* bench = app.add_subcommand("bench", "EmoNet-Face analyses: binary, transfer, hq");
   bench->require_subcommand(1);
   set_examples(*bench, {"emonet bench binary binary.csv",
@@ -108,8 +152,9 @@ RunFn setup(CLI::App& app, const GlobalOptions&) {
   auto tr = std::make_shared<TransferOptions>();
   auto* t = bench->add_subcommand(
       "transfer", "Accuracy on a coarse 8-class dataset through a 40->8 head mapping");
-  t->add_option("file", tr->file, "Predictions JSONL (image_path, results)")
-      ->required()
+  t->add_option("file", tr->file,
+                "Predictions JSONL (image_path, results); with --images: `emonet predict DIR` "
+                "output, or give --model instead")
       ->check(CLI::ExistingFile);
   t->add_option("--mapping", tr->mapping, "Mapping JSON, FILE or FILE:NAME")->required();
   t->add_option("--label-field", tr->label_field,
@@ -117,7 +162,49 @@ RunFn setup(CLI::App& app, const GlobalOptions&) {
   t->add_option("--format", tr->format, "Output format")
       ->check(CLI::IsMember({"markdown", "json", "csv"}))
       ->capture_default_str();
+  t->add_option("--images", tr->images,
+                "Image-folder dataset to score (accuracy and macro-F1 with bootstrap CIs)")
+      ->check(CLI::ExistingDirectory);
+  t->add_option("--layout", tr->layout, "Layout of --images")
+      ->check(CLI::IsMember({"fer2013", "rafdb", "affectnet", "faces", "folders"}))
+      ->capture_default_str();
+  t->add_option("--labels", tr->labels,
+                "rafdb: image list (default EmoLabel/list_patition_label.txt); affectnet: "
+                "labels CSV (default: one folder per expression index)")
+      ->check(CLI::ExistingFile);
+  t->add_option("--split", tr->split, "fer2013/rafdb: only this split (default: all)")
+      ->check(CLI::IsMember({"train", "test"}));
+  t->add_option("--group-by", tr->group_by,
+                "Bootstrap unit: image, or person (faces layout: every image of a person)")
+      ->check(CLI::IsMember({"image", "person"}))
+      ->capture_default_str();
+  t->add_option("--bootstrap", tr->bootstrap, "Bootstrap resamples")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  t->add_option("--seed", tr->seed, "Seed of numpy's default_rng for the resamples")
+      ->capture_default_str();
+  t->add_option_function<std::string>(
+      "--model",
+      [tr](const std::string& v) {
+        tr->model.model = v;
+        tr->use_model = true;
+      },
+      "Run this model (folder or name, as predict --model) over --images");
+  t->add_option("--batch", tr->model.batch, "With --model: images per forward pass")
+      ->capture_default_str();
+  t->add_option("--threads", tr->model.threads, "With --model: threads (0 = all cores)")
+      ->capture_default_str();
+  t->add_option("--precision", tr->model.precision,
+                "With --model: auto (bf16 where the CPU has AVX-512-BF16 or AMX, else fp32), "
+                "fp32 or bf16, as predict")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
   set_examples(*t, {"emonet bench transfer ferd.jsonl --mapping transfer_mappings.json:ferd",
+                    "emonet bench transfer --images fer2013/ --layout fer2013 --split test "
+                    "--model large --mapping transfer_mappings.json:ferd",
+                    "emonet predict faces/ > faces.jsonl && emonet bench transfer faces.jsonl "
+                    "--images faces/ --layout faces --group-by person --mapping "
+                    "transfer_mappings.json:ferd",
                     "emonet bench transfer affectnet.jsonl --mapping "
                     "transfer_mappings.json:affectnet --label-field label --format json"});
 
@@ -156,9 +243,9 @@ RunFn setup(CLI::App& app, const GlobalOptions&) {
                     "emonet bench hq data/hq.csv --predictions mine.jsonl --name \"My Model ZS\" "
                     "--score raw --bootstrap 1000 --seed 42"});
 
-  return [bench, b, t, h, bin, tr, hq]() -> int {
+  return [bench, b, t, h, bin, tr, hq, &global]() -> int {
     if (b->parsed()) return run_binary(*bin);
-    if (t->parsed()) return run_transfer(*tr);
+    if (t->parsed()) return run_transfer(*tr, global);
     if (h->parsed()) return run_hq(*hq);
     std::cerr << bench->help();
     return 2;
