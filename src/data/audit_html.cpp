@@ -9,6 +9,7 @@
 
 #include "emonet/data_audit.h"
 #include "emonet/html.h"
+#include "emonet/strings.h"
 
 namespace emonet::data {
 namespace {
@@ -69,7 +70,7 @@ std::string colour(double t) {
 std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<std::string>& cols,
                         const std::map<std::pair<std::string, std::string>, double>& value,
                         const std::string& what) {
-  const double cell = 14, label_w = 230, label_h = 150;
+  const double cell = cols.size() > 20 ? 14 : 24, label_w = 230, label_h = 110;
   double lo = HUGE_VAL, hi = -HUGE_VAL;
   for (const auto& [k, v] : value)
     if (std::isfinite(v)) {
@@ -77,7 +78,7 @@ std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<
       hi = std::max(hi, v);
     }
   const double span = hi > lo ? hi - lo : 1;
-  const double w = label_w + cell * double(cols.size()) + 10,
+  const double w = std::max(label_w + 420, label_w + cell * double(cols.size()) + 10),
                h = label_h + cell * double(rows.size()) + 24;
   std::ostringstream s;
   s << "<svg class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" << px(w)
@@ -85,7 +86,7 @@ std::string heatmap_svg(const std::vector<std::string>& rows, const std::vector<
   for (std::size_t c = 0; c < cols.size(); ++c) {
     const double x = label_w + double(c) * cell + cell / 2;
     s << "<text transform=\"translate(" << px(x + 3) << "," << px(label_h - 4)
-      << ") rotate(-60)\" font-size=\"10\">" << html_escape(cols[c]) << "</text>";
+      << ") rotate(-60)\" font-size=\"11\">" << html_escape(cols[c]) << "</text>";
   }
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const double y = label_h + double(r) * cell;
@@ -207,9 +208,25 @@ std::string audit_html(const AuditOptions& o, const AuditResult& r) {
           q.near_checked ? std::to_string(q.near_pairs_total) + " (cos ≥ " + num(q.threshold) + ")"
                          : "not checked (no --embeddings)"}});
   rows.clear();
-  for (std::size_t i = 0; i < q.problems.size() && i < 200; ++i)
+  for (std::size_t i = 0; i < q.problems.size() && i < 500; ++i)
     rows.push_back({q.problems[i].id, q.problems[i].problem, q.problems[i].detail});
-  if (!rows.empty()) table(s, {"image", "problem", "detail"}, rows);
+  if (!rows.empty()) {
+    // Folded: a set of generated faces can have thousands of detector misses.
+    s << "<details><summary>" << q.problems.size() << " images with a problem"
+      << (q.problems.size() > rows.size() ? " (first 500; all in quality.csv)" : "")
+      << "</summary>";
+    table(s, {"image", "problem", "detail"}, rows);
+    s << "</details>";
+  }
+  rows.clear();
+  for (std::size_t i = 0; i < q.exact_groups.size() && i < 100; ++i)
+    rows.push_back({std::to_string(q.exact_groups[i].size()), join(q.exact_groups[i], ", ")});
+  if (!rows.empty()) {
+    s << "<details><summary>" << q.exact_groups.size()
+      << " groups of byte-identical images</summary>";
+    table(s, {"images", "ids"}, rows);
+    s << "</details>";
+  }
 
   // Heat map: mean scores per ethnicity × emotion, or counts without predictions.
   std::map<std::pair<std::string, std::string>, double> heat;
