@@ -18,9 +18,10 @@
 //
 // Random streams (so tests/fixtures/audit_reference.py reproduces every number):
 //   - bootstrap of group k (0-based, groups sorted by name) of axis a (0-based in
-//     group_axes() order): Generator(seed + 1000·a + k); per iteration
+//     group_axes() order), scores and κ alike: Generator(seed + 1000·a + k); per iteration
 //     idx = choice(n_group, n_group); every emotion's mean is taken over the same idx;
-//   - permutation test of axis a: Generator(seed + 1000·a); per permutation the group
+//   - permutation test of axis a: Generator(seed + 1000·a) for the scores, Generator(seed +
+//     1000·a + 500) for κ; per permutation the group
 //     labels are reordered by argsort of random(n) (stable), i.e. labels[argsort(u)];
 //     p = (1 + #{T* ≥ T·(1 − 1e−12)}) / (1 + permutations).
 //   Statistics: scores T = Σ_e Σ_g n_g (mean_ge − mean_e)² (between-group sum of squares);
