@@ -203,6 +203,11 @@ void audit_kappa(const std::vector<AuditRow>& rows, const std::string& hq_csv,
 
 struct AuditOptions {
   std::string input, out;
+  // With a model (directory or large / small) and no quality.embeddings: the images are
+  // first embedded into OUT/embeddings (the `emonet embed` cache, resumable) and near
+  // duplicates are taken from there.
+  std::string model;
+  int model_threads = 0;
   std::string design, predictions, hq, hq_model;
   std::string score = "raw";
   QualityOptions quality;

@@ -54,6 +54,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option("--embeddings", a.quality.embeddings,
                   "emonet embed cache (.npy or folder): near duplicates by cosine similarity");
+  cmd->add_option("--model", a.model,
+                  "Model (directory, large or small) to embed the images for near duplicates "
+                  "(cached in OUT/embeddings)");
   cmd->add_option("--near-dup-threshold", a.quality.near_dup_threshold,
                   "Cosine similarity at or above which two images are near duplicates")
       ->check(CLI::Range(-1.0, 1.0))
@@ -73,6 +76,8 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   cmd->add_option("--threads", a.quality.threads, "Threads for the image pass (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--model-threads", a.model_threads, "CPU threads of the model (0 = all cores)")
       ->capture_default_str();
   set_examples(*cmd, {"emonet data audit data/binary --out report/",
                       "emonet data audit generated/metadata.csv --design design.csv --out report/",

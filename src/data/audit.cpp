@@ -2,9 +2,13 @@
 // report.html, audit.json and the CSV tables into the output folder.
 #include <filesystem>
 
+#include <iostream>
+
 #include "emonet/data_audit.h"
+#include "emonet/embed.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/model.h"
 
 namespace emonet::data {
 namespace fs = std::filesystem;
@@ -25,12 +29,24 @@ AuditResult run_audit(const AuditOptions& o) {
     if (!r.groups) r.groups.emplace();
     audit_kappa(rows, o.hq, o.predictions, o.score, o.hq_model, o.groups, *r.groups);
   }
-  r.quality = audit_quality(rows, o.quality);
-
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) throw Error("cannot create folder: " + ec.message(), {o.out, 0, ""});
   const fs::path out(o.out);
+  QualityOptions quality = o.quality;
+  if (!o.model.empty() && quality.embeddings.empty()) {
+    model::ModelOptions mo;
+    mo.threads = o.model_threads;
+    const auto m = model::Model::load(o.model, mo);
+    std::vector<ImageItem> items;
+    for (const auto& row : rows) items.push_back(row.item);
+    EmbedOptions eo;
+    eo.progress = o.quality.progress;
+    const auto s = embed_images(m, items, Shard{}, (out / "embeddings").string(), eo, std::cerr);
+    quality.embeddings = s.npy;
+  }
+  r.quality = audit_quality(rows, quality);
+
   write_audit_csvs(o.out, r, r.files);
   write_audit_json((out / "audit.json").string(), o, r);
   r.files.push_back((out / "audit.json").string());

@@ -150,5 +150,23 @@ TEST(DataAuditInputs, CliWritesTheReportAndFailsOnBadInput) {
   EXPECT_FALSE(fs::exists(tmp.file("rep3/report.html")));
 }
 
+TEST(DataAuditInputs, ModelEmbedsTheImagesForNearDuplicates) {
+  TempDir tmp;
+  data::AuditOptions o;
+  o.input = kFixtures + "/data/metadata.csv";
+  o.out = tmp.file("rep");
+  o.model = std::string(EMONET_ENGINE_FIXTURES) + "/model";
+  o.model_threads = 2;
+  o.quality.faces = false;
+  o.quality.progress = false;
+  o.quality.near_dup_threshold = 0.99;
+  const auto r = data::run_audit(o);
+  EXPECT_TRUE(r.quality.near_checked);
+  // Every readable image is embedded (the unreadable one is reported, not stored).
+  EXPECT_EQ(r.quality.embedded, r.quality.images - r.quality.unreadable);
+  EXPECT_TRUE(fs::exists(tmp.file("rep/embeddings/embeddings-00000-of-00001.npy")));
+  for (const auto& p : r.quality.near_pairs) EXPECT_GE(p.similarity, 0.99);
+}
+
 }  // namespace
 }  // namespace emonet::test
