@@ -195,6 +195,7 @@ try {
   assert.match(corrupt, /422/, `error names the status: ${corrupt}`);
   assert.ok(corrupt.replace(/The server answered 422[^:]*:/, '').trim().length > 3, `error carries the server's reason: ${corrupt}`);
   assert.equal(await page.$$eval('.face-card', (n) => n.length), 0, 'no stale results next to the error');
+  assert.equal(await page.isVisible('#stage'), false, 'no half-decoded picture next to the error');
   await shot('error_corrupt');
   log(`corrupt image: "${corrupt}"`);
 
