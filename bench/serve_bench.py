@@ -192,7 +192,7 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--levels", default="1,4,16,64")
-    ap.add_argument("--requests", default="8,16,32,64", help="requests per level (emonet)")
+    ap.add_argument("--requests", default="4,8,16,64", help="requests per level (emonet)")
     ap.add_argument("--peer-requests", default="2,4,16,64", help="requests per level (peer)")
     ap.add_argument("--peer-cap", type=float, default=150.0, help="skip further peer levels after one this long")
     ap.add_argument("--peer", action="store_true")
@@ -205,7 +205,7 @@ def main():
     blobs = [open(p, "rb").read() for p in images]
     emit({"measure": "machine", "load_avg": os.getloadavg(), "cpus": os.cpu_count()})
 
-    single, offline_rate = offline(a.emonet, a.model, images, 6, 32, a.threads)
+    single, offline_rate = offline(a.emonet, a.model, images, 5, 24, a.threads)
 
     port = free_port()
     log = open(os.path.join(a.work, "serve.log"), "w")
