@@ -66,7 +66,7 @@ TEST(Server, ConcurrentRequestsEqualPredictRecordsAndBatchTogether) {
       auto c = s.client();
       for (int r = 0; r < kRounds; ++r) {
         const std::string path = test::tiny_image(test::kImages[(t + r) % 3]);
-        const auto res = c.Post(("/v1/predict?name=" + httplib::detail::encode_url(path)).c_str(),
+        const auto res = c.Post(("/v1/predict?name=" + test::query_value(path)).c_str(),
                                 test::slurp(path), "image/png");
         if (!res || res->status != 200) {
           ++failures;
