@@ -26,6 +26,7 @@
 namespace emonet::test {
 
 inline const std::string kTiny = EMONET_ENGINE_FIXTURES;
+inline const std::string kImageFixtures = EMONET_IMAGE_FIXTURES;
 inline std::string tiny_model() {
   return kTiny + "/model";
 }
