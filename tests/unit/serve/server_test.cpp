@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "emonet/npy.h"
 #include "emonet/serve.h"
 #include "emonet/serve_demo.h"
 #include "serve_test_util.h"
@@ -208,6 +209,28 @@ TEST(Server, FacesAreScoredAsEmonetPredictFacesScoresThem) {
     EXPECT_EQ(j["faces"][i]["box"], faces[i]["box"]);
     EXPECT_EQ(j["faces"][i]["results"], faces[i]["results"]) << "face " << i;
   }
+}
+
+TEST(Server, EmbedAnswersThePooledEmbeddingsOfEmonetPredict) {
+  const std::string path = test::tiny_image("c_rgba.png");
+  test::TempDir tmp;
+  const auto r = test::run_cli("-q predict --model '" + test::tiny_model() +
+                               "' --threads 1 --precision fp32 --embeddings '" +
+                               tmp.file("emb.npy") + "' '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const NpyArray want = read_npy(tmp.file("emb.npy"));
+  ASSERT_EQ(want.shape.size(), 2u);
+  RunningServer s(test::tiny_options());
+  auto c = s.client();
+  const auto res = c.Post("/v1/embed", test::slurp(path), "image/png");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto j = nlohmann::json::parse(res->body);
+  ASSERT_EQ(j["dimension"].get<std::size_t>(), want.shape[1]);
+  const auto& got = j["embeddings"][0]["embedding"];
+  ASSERT_EQ(got.size(), want.shape[1]);
+  for (std::size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(float(got[i].get<double>()), want.data[i]) << "element " << i;
 }
 
 TEST(Server, ReadinessIs503WhileTheModelLoadsThen200) {
