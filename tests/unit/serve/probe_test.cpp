@@ -1,5 +1,5 @@
-// probe_image_header: the declared size of encoded files without decoding them (PNG files
-// written by PIL in the engine fixtures; a hand-built JPEG segment chain).
+// probe_image_header: the declared size of encoded files without decoding them (PNG, JPEG
+// and WebP files written by Pillow in the fixtures; a hand-built JPEG segment chain).
 #include <gtest/gtest.h>
 
 #include "emonet/files.h"
@@ -22,6 +22,21 @@ TEST(ProbeImageHeader, AgreesWithTheDecoderOnTheFixtureImages) {
     EXPECT_EQ(h->format, "png");
     EXPECT_EQ(h->width, img.width) << name;
     EXPECT_EQ(h->height, img.height) << name;
+  }
+}
+
+TEST(ProbeImageHeader, AgreesWithTheDecoderOnJpegAndWebpFiles) {
+  // Written by Pillow in tests/fixtures/image_reference.py (the image tests' fixtures).
+  for (const char* name :
+       {"jpeg_odd_420.jpg", "jpeg_progressive.jpg", "jpeg_cmyk.jpg", "exif_6.jpg",
+        "webp_lossy.webp", "webp_lossless.webp", "webp_lossy_alpha.webp", "webp_odd.webp"}) {
+    const auto b = bytes(test::slurp(test::kImageFixtures + "/" + name));
+    const auto h = probe_image_header(b);
+    ASSERT_TRUE(h) << name;
+    const Image img = decode_image_memory(b, name);
+    EXPECT_EQ(h->width, img.width) << name;
+    EXPECT_EQ(h->height, img.height) << name;
+    EXPECT_EQ(h->format, std::string_view(name).ends_with(".jpg") ? "jpeg" : "webp");
   }
 }
 

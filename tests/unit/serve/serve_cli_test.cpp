@@ -116,8 +116,8 @@ TEST(ServeCli, SigtermWithQueuedRequestsAnswersThemAllAndExitsZero) {
   for (int i = 0; i < 3; ++i)
     clients.emplace_back([&] {
       auto cc = test::client(p.port());
-      const auto r = cc.Post(("/v1/predict?name=" + httplib::detail::encode_url(path)).c_str(), png,
-                             "image/png");
+      const auto r =
+          cc.Post(("/v1/predict?name=" + test::query_value(path)).c_str(), png, "image/png");
       if (r && r->status == 200 && r->body == expected.at(path)) ++equal;
     });
   ASSERT_TRUE(test::eventually([&] {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +26,7 @@
 namespace emonet::test {
 
 inline const std::string kTiny = EMONET_ENGINE_FIXTURES;
+inline const std::string kImageFixtures = EMONET_IMAGE_FIXTURES;
 inline std::string tiny_model() {
   return kTiny + "/model";
 }
@@ -32,6 +34,22 @@ inline std::string tiny_image(const std::string& name) {
   return kTiny + "/images/" + name;
 }
 inline const char* kImages[3] = {"a_rgb.png", "b_gray.png", "c_rgba.png"};
+
+// Percent-encodes a query value (RFC 3986 unreserved characters and '/' stay).
+inline std::string query_value(const std::string& v) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out += char(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
 
 inline std::string slurp(const std::string& path) {
   return read_file(path);
@@ -119,6 +137,7 @@ class BlockedModel {
   explicit BlockedModel(const std::filesystem::path& dir) : dir_(dir) {
     namespace fs = std::filesystem;
     const fs::path src = tiny_model();
+    fs::create_directories(dir_);
     for (const auto& e : fs::recursive_directory_iterator(src)) {
       const fs::path rel = fs::relative(e.path(), src);
       if (e.is_directory()) {

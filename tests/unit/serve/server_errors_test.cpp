@@ -38,6 +38,7 @@ TEST(ServerErrors, BadInputGetsNamedJsonErrorsAndTheServerStaysUp) {
   auto o = test::tiny_options();
   o.max_body = 256 * 1024;
   o.max_pixels = 4'000'000;
+  o.max_images = 2;
   RunningServer s(o);
   auto c = s.client();
   const std::string png = test::slurp(test::tiny_image("a_rgb.png"));
@@ -68,6 +69,10 @@ TEST(ServerErrors, BadInputGetsNamedJsonErrorsAndTheServerStaysUp) {
   httplib::MultipartFormDataItems other = {{"file", png, "a.png", "image/png"}};
   expect_error(c.Post("/v1/predict", other), 400);
   expect_error(c.Post("/v1/predict?top=99", png, "image/png"), 400);
+  httplib::MultipartFormDataItems three = {{"image", png, "1.png", "image/png"},
+                                           {"image", png, "2.png", "image/png"},
+                                           {"image", png, "3.png", "image/png"}};
+  EXPECT_NE(expect_error(c.Post("/v1/predict", three), 413).find("3 images"), std::string::npos);
   expect_error(c.Get("/v2/nothing"), 404);
   const auto wrong = c.Get("/v1/predict");
   expect_error(wrong, 405);

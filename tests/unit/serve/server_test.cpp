@@ -6,9 +6,11 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "emonet/npy.h"
 #include "emonet/serve.h"
 #include "emonet/serve_demo.h"
 #include "serve_test_util.h"
@@ -66,7 +68,7 @@ TEST(Server, ConcurrentRequestsEqualPredictRecordsAndBatchTogether) {
       auto c = s.client();
       for (int r = 0; r < kRounds; ++r) {
         const std::string path = test::tiny_image(test::kImages[(t + r) % 3]);
-        const auto res = c.Post(("/v1/predict?name=" + httplib::detail::encode_url(path)).c_str(),
+        const auto res = c.Post(("/v1/predict?name=" + test::query_value(path)).c_str(),
                                 test::slurp(path), "image/png");
         if (!res || res->status != 200) {
           ++failures;
@@ -178,6 +180,57 @@ TEST(Server, TopFacesEmbedModelsAndStaticDocuments) {
   const auto live = c.Get("/health/live");
   ASSERT_TRUE(live);
   EXPECT_EQ(live->status, 200);
+}
+
+TEST(Server, FacesAreScoredAsEmonetPredictFacesScoresThem) {
+  // faces.png (tests/fixtures/image_reference.py) holds shaded faces the Haar cascade finds.
+  const std::string path = test::kImageFixtures + "/faces.png";
+  const auto whole = test::predict_records("'" + path + "'");
+  const auto r = test::run_cli("-q predict --faces --model '" + test::tiny_model() +
+                               "' --threads 1 --precision fp32 --format jsonl '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> faces;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) faces.push_back(nlohmann::json::parse(line));
+  ASSERT_GE(faces.size(), 1u);
+
+  RunningServer s(test::tiny_options());
+  auto c = s.client();
+  const auto res = c.Post(("/v1/predict?faces=true&name=" + test::query_value(path)).c_str(),
+                          test::slurp(path), "image/png");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto j = nlohmann::json::parse(res->body);
+  EXPECT_EQ(j["results"], nlohmann::json::parse(whole.at(path))["results"]);
+  ASSERT_EQ(j["faces"].size(), faces.size());
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    EXPECT_EQ(j["faces"][i]["face"], faces[i]["face"]);
+    EXPECT_EQ(j["faces"][i]["box"], faces[i]["box"]);
+    EXPECT_EQ(j["faces"][i]["results"], faces[i]["results"]) << "face " << i;
+  }
+}
+
+TEST(Server, EmbedAnswersThePooledEmbeddingsOfEmonetPredict) {
+  const std::string path = test::tiny_image("c_rgba.png");
+  test::TempDir tmp;
+  const auto r = test::run_cli("-q predict --model '" + test::tiny_model() +
+                               "' --threads 1 --precision fp32 --embeddings '" +
+                               tmp.file("emb.npy") + "' '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const NpyArray want = read_npy(tmp.file("emb.npy"));
+  ASSERT_EQ(want.shape.size(), 2u);
+  RunningServer s(test::tiny_options());
+  auto c = s.client();
+  const auto res = c.Post("/v1/embed", test::slurp(path), "image/png");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto j = nlohmann::json::parse(res->body);
+  ASSERT_EQ(j["dimension"].get<std::size_t>(), want.shape[1]);
+  const auto& got = j["embeddings"][0]["embedding"];
+  ASSERT_EQ(got.size(), want.shape[1]);
+  for (std::size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(float(got[i].get<double>()), want.data[i]) << "element " << i;
 }
 
 TEST(Server, ReadinessIs503WhileTheModelLoadsThen200) {
