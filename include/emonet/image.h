@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -57,6 +58,17 @@ Image decode_image_file(const std::string& path, const DecodeOptions& options = 
 // Same for bytes in memory; `name` is used in error messages in place of a path.
 Image decode_image_memory(std::span<const std::uint8_t> bytes, const std::string& name,
                           const DecodeOptions& options = {});
+
+// The format and pixel size an encoded image declares in its header, read without
+// decoding anything: lets a server refuse a decompression bomb (a small file declaring a
+// huge canvas) before any pixel buffer exists. nullopt when the bytes do not start like a
+// JPEG, PNG or WebP header that states its size (decode_image_memory then names the fault).
+struct ImageHeader {
+  std::string_view format;  // "jpeg", "png" or "webp"
+  int width = 0;
+  int height = 0;
+};
+std::optional<ImageHeader> probe_image_header(std::span<const std::uint8_t> bytes);
 
 // ----------------------------------------------------------------------------------------
 // Resizing
