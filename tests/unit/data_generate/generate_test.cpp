@@ -69,9 +69,10 @@ GenerateOptions options(const FakeImageServer& s, const std::string& backend,
   o.concurrency = 3;
   o.retries = 5;
   o.retry_base_s = 0.01;
-  o.request_timeout_s = 0.5;
+  // Generous for a loaded machine, yet shorter than the stand-in's 5 s stall.
+  o.request_timeout_s = 2.0;
   o.poll_interval_s = 0.02;
-  o.queue_timeout_s = 1.0;
+  o.queue_timeout_s = 3.0;
   o.progress = false;
   if (backend == "comfyui") o.workflow = test::source_path("examples/comfyui_txt2img_api.json");
   return o;
