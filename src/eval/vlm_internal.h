@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "emonet/eval_aimd.h"
+
 namespace emonet::eval::detail {
 
 // Hex BLAKE2b-256 of `data` (libsodium).
@@ -53,7 +55,10 @@ struct RetryPolicy {
 // One libcurl easy handle (reused, keeps its connection); one per worker thread.
 class HttpClient {
  public:
-  HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats);
+  // With `aimd`, every HTTP attempt holds one of its slots while it is in flight (the
+  // backoff waits hold none) and reports its outcome and latency to it.
+  HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats,
+             AimdController* aimd = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -66,6 +71,7 @@ class HttpClient {
   std::string url_, auth_;
   RetryPolicy policy_;
   HttpStats& stats_;
+  AimdController* aimd_;
   std::uint64_t rng_;
 };
 

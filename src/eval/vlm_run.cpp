@@ -6,15 +6,18 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "emonet/error.h"
 #include "emonet/eval.h"
+#include "emonet/eval_aimd.h"
 #include "emonet/files.h"
 #include "emonet/progress.h"
 #include "emonet/strings.h"
@@ -331,6 +334,25 @@ json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
 
 }  // namespace
 
+std::string vlm_progress_detail(const VlmProgressCounts& c) {
+  char tokens[32];
+  if (c.tokens >= 1000000)
+    std::snprintf(tokens, sizeof tokens, "%.1fM", static_cast<double>(c.tokens) / 1e6);
+  else if (c.tokens >= 1000)
+    std::snprintf(tokens, sizeof tokens, "%.1fk", static_cast<double>(c.tokens) / 1e3);
+  else
+    std::snprintf(tokens, sizeof tokens, "%llu", static_cast<unsigned long long>(c.tokens));
+  std::string out = "retries " + std::to_string(c.retries) + "  failed " +
+                    std::to_string(c.failed) + "  tokens " + tokens;
+  if (c.priced) {
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "%.4f", c.cost);
+    out += std::string("  cost ") + cost;
+  }
+  if (c.concurrency > 0) out += "  in-flight " + std::to_string(c.concurrency);
+  return out;
+}
+
 std::vector<VlmImage> collect_vlm_images(const std::vector<std::string>& inputs) {
   std::vector<VlmImage> out;
   for (const auto& in : inputs) {
@@ -374,11 +396,21 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
 
   std::vector<std::string> lines(images.size());
   std::atomic<std::size_t> next{0}, ok{0}, failed{0};
+  std::optional<AimdController> aimd;
+  if (o.concurrency_auto)
+    aimd.emplace(AimdOptions{1, std::max<std::size_t>(1, o.max_concurrency),
+                             std::min<std::size_t>(4, std::max<std::size_t>(1, o.max_concurrency)),
+                             0.5, o.aimd_latency_factor});
   Progress progress("eval vlm " + o.model, images.size());
+  progress.set_detail([&] {
+    return vlm_progress_detail(
+        {s.http.retries.load(), s.prompt_tokens.load() + s.completion_tokens.load(), failed.load(),
+         s.cost.spent(), o.price_in > 0 || o.price_out > 0, aimd ? aimd->limit() : 0});
+  });
   std::mutex error_mutex;
   std::string fatal;
   auto worker = [&] {
-    HttpClient client(s.url, o.api_key, policy, s.http);
+    HttpClient client(s.url, o.api_key, policy, s.http, aimd ? &*aimd : nullptr);
     for (std::size_t i; (i = next++) < images.size() && !s.cost.exhausted();) {
       try {
         // The pixels sent: the image's own, or those of the ablation.
@@ -419,8 +451,10 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < std::max<std::size_t>(1, o.concurrency); ++t)
-    threads.emplace_back(worker);
+  // With auto, one worker per possible slot; the controller decides how many send at once.
+  const std::size_t workers =
+      std::min(images.size(), std::max<std::size_t>(1, aimd ? o.max_concurrency : o.concurrency));
+  for (std::size_t t = 0; t < workers; ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   if (o.progress) progress.finish();
   if (!fatal.empty()) throw Error(fatal);
@@ -446,6 +480,11 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   sum.cost = s.cost.spent();
   sum.budget_exhausted = s.cost.exhausted();
   sum.not_started = images.size() - written;
+  if (aimd) {
+    sum.concurrency_final = aimd->limit();
+    sum.concurrency_peak = aimd->peak_limit();
+    sum.throttled = aimd->throttled();
+  }
   return sum;
 }
 
