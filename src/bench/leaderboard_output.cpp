@@ -68,10 +68,8 @@ std::string bars(const Leaderboard& b) {
   std::string s = fmt::format(
       "<svg id=\"bars\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\">",
       label_w + plot_w + 20, top + row_h * static_cast<double>(n) + 30);
-  s += fmt::format(
-      "<text x=\"{}\" y=\"18\" font-weight=\"bold\">Mean quadratic kappa vs the "
-      "experts (95% image-bootstrap CI)</text>",
-      label_w);
+  s += "<text x=\"10\" y=\"18\" font-weight=\"bold\">Mean quadratic kappa vs the experts "
+       "(95% image-bootstrap CI; dashed: the human anchor)</text>";
   auto row = [&](std::size_t i, const std::string& name, const Interval& k, const char* fill) {
     const double y = top + row_h * static_cast<double>(i);
     s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\">{}</text>",
@@ -126,6 +124,8 @@ std::string heatmap(const Leaderboard& b) {
           label_w + cell * static_cast<double>(e), y, cell - 1, cell - 1, colour(values[e]),
           html_escape(name + " / " + b.emotions[e]), f3(values[e]));
   };
+  s += "<text x=\"10\" y=\"18\" font-weight=\"bold\">Mean kappa vs the experts per emotion "
+       "(dark 0 or below, yellow 1; grey: undefined)</text>";
   row(0, "Human anchor", b.anchor_per_emotion);
   for (std::size_t i = 0; i < b.rows.size(); ++i)
     row(i + 1, b.rows[i].name, b.rows[i].kappa_per_emotion);
