@@ -23,6 +23,7 @@
 // output path.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -84,6 +85,22 @@ YesNoReadout yes_no_readout(const std::vector<TokenLogprob>& top_logprobs);
 // throws Error if the body has no such list.
 std::vector<TokenLogprob> first_token_top_logprobs(std::string_view response_body);
 
+// ---- yes/no calibration to 0-7 ----
+
+// Quantile calibration: for each p, q = the share of `calibration_p` that is <= p, and the
+// result is the smallest rating r with human_cdf[r] >= q (human_cdf[r]: the experts' share
+// of ratings <= r). So the calibrated ratings follow the experts' marginal.
+std::vector<int> quantile_calibrate(const std::vector<double>& calibration_p,
+                                    const std::array<double, 8>& human_cdf,
+                                    const std::vector<double>& p);
+enum class CalibrationSplit {
+  kOracle,   // fit on every image, experts' marginal over all HQ images (an oracle: it sees
+             // the test images' expert ratings)
+  kHeldOut,  // fit on the images whose file name hashes to the calibration half
+};
+// FNV-1a 64 of the file name (the part after the last '/'), even: the calibration half.
+bool in_calibration_half(std::string_view file_name);
+
 // ---- prompts ----
 
 struct Prompts {
@@ -137,6 +154,11 @@ struct VlmOptions {
   double price_in = 0, price_out = 0;         // per million prompt / completion tokens
   std::optional<double> max_cost;             // stop before spending more than this
   bool progress = true;
+  // yesno: map P(yes) to 0-7 by quantile calibration against this hq.csv's experts
+  // (empty: the linear round(7 p)). With kHeldOut the calibration half's records carry
+  // p_yes but no annotations ("calibration": "fit"), the others are "scored".
+  std::string calibrate_hq;
+  CalibrationSplit calibration_split = CalibrationSplit::kOracle;
 };
 
 struct VlmImage {

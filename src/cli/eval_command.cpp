@@ -13,7 +13,7 @@ namespace {
 struct Options {
   eval::VlmOptions vlm;
   std::string protocol = "zs";
-  std::string api_key_env, ablate, concurrency = "4";
+  std::string api_key_env, ablate, concurrency = "4", calibration_split = "oracle";
   double temperature = 0, max_cost = 0;
   long long seed = 0;
   std::vector<std::string> inputs;
@@ -22,6 +22,10 @@ struct Options {
 int run(Options& o, const GlobalOptions& global, const CLI::App& cmd) {
   o.vlm.protocol = eval::parse_vlm_protocol(o.protocol);
   o.vlm.ablation = eval::parse_vlm_ablation(o.ablate);
+  if (!o.vlm.calibrate_hq.empty() && o.vlm.protocol != eval::VlmProtocol::kYesNo)
+    throw Error("--calibrate maps P(yes) to 0-7: it needs --protocol yesno");
+  o.vlm.calibration_split = o.calibration_split == "heldout" ? eval::CalibrationSplit::kHeldOut
+                                                             : eval::CalibrationSplit::kOracle;
   if (o.concurrency == "auto") {
     o.vlm.concurrency_auto = true;
   } else {
@@ -128,6 +132,15 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
                   "Perception floor: grey (uniform grey image of the same size) or shuffle "
                   "(another image's pixels); the prompt is unchanged")
       ->check(CLI::IsMember({"grey", "shuffle"}));
+  cmd->add_option("--calibrate", o->vlm.calibrate_hq,
+                  "yesno: map P(yes) to 0-7 by quantile calibration against the experts' "
+                  "marginal per emotion in this hq.csv (default: round(7 p))")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--calibrate-split", o->calibration_split,
+                  "oracle (fit on every image: an oracle) or heldout (fit on the images whose "
+                  "file name hashes even, score the others)")
+      ->check(CLI::IsMember({"oracle", "heldout"}))
+      ->capture_default_str();
   cmd->add_option("--limit", o->vlm.limit, "Only the first N images (0 = all)")
       ->capture_default_str();
   cmd->add_option("inputs", o->inputs, "Image files or folders")->required();

@@ -8,10 +8,20 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "emonet/eval.h"
 
 #include "emonet/eval_aimd.h"
+
+namespace emonet::eval {
+// Replaces the yes/no records' annotations by quantile-calibrated ones (vlm_calibrate.cpp).
+void calibrate_yes_no(std::vector<nlohmann::json>& records, const std::string& hq_csv,
+                      CalibrationSplit split);
+}  // namespace emonet::eval
 
 namespace emonet::eval::detail {
 

@@ -394,7 +394,7 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   if (!o.prompt_file.empty()) s.prompts.main = read_file(o.prompt_file);
   const detail::RetryPolicy policy{o.max_retries, o.retry_base_s, o.retry_max_s, o.timeout_s};
 
-  std::vector<std::string> lines(images.size());
+  std::vector<json> lines(images.size());
   std::atomic<std::size_t> next{0}, ok{0}, failed{0};
   std::optional<AimdController> aimd;
   if (o.concurrency_auto)
@@ -441,7 +441,7 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
         }
         for (auto& [k, v] : rec.items()) line[k] = v;
         (line["status"] == "ok" ? ok : failed)++;
-        lines[i] = line.dump();
+        lines[i] = std::move(line);
       } catch (const std::exception& e) {
         std::lock_guard lock(error_mutex);
         if (fatal.empty()) fatal = images[i].path + ": " + e.what();
@@ -459,13 +459,13 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   if (o.progress) progress.finish();
   if (!fatal.empty()) throw Error(fatal);
 
+  std::vector<json> records;
+  for (auto& l : lines)
+    if (!l.is_null()) records.push_back(std::move(l));  // null: never started (budget)
+  if (!o.calibrate_hq.empty()) calibrate_yes_no(records, o.calibrate_hq, o.calibration_split);
   std::string text;
-  std::size_t written = 0;
-  for (const auto& l : lines) {
-    if (l.empty()) continue;  // never started: the budget ran out first
-    text += l + "\n";
-    ++written;
-  }
+  const std::size_t written = records.size();
+  for (const auto& r : records) text += r.dump() + "\n";
   write_file_atomic(o.out_path, text);
 
   VlmSummary sum;

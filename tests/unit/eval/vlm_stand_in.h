@@ -93,6 +93,11 @@ class StandIn {
     std::lock_guard lock(mutex_);
     yes_no_ = std::move(cases);
   }
+  // The 40 yes/no cases (canonical emotion order) of one image only.
+  void yes_no_cases(const std::string& tag, std::vector<json> cases) {
+    std::lock_guard lock(mutex_);
+    yes_no_by_tag_[tag] = std::move(cases);
+  }
   void latency(std::chrono::milliseconds ms) { latency_ = ms; }
   // Requests arriving while more than `n` are in flight get 429 at once (no Retry-After).
   void throttle_above(int n) { throttle_above_ = n; }
@@ -163,10 +168,12 @@ class StandIn {
       times_[tag].push_back(Clock::now());
       bodies_[tag].push_back(body);
       authorization_ = req.get_header_value("Authorization");
-      if (!yes_no_.empty() && body.contains("logprobs")) {
+      const auto own = yes_no_by_tag_.find(tag);
+      const auto& cases = own != yes_no_by_tag_.end() ? own->second : yes_no_;
+      if (!cases.empty() && body.contains("logprobs")) {
         for (std::size_t i = 0; i < emotions().size(); ++i)
           if (text.find("express " + std::string(emotions()[i].name) + "?") != std::string::npos)
-            a = {Action::kBody, logprob_body(yes_no_[i]), 200, {}};
+            a = {Action::kBody, logprob_body(cases[i]), 200, {}};
       } else {
         auto& s = scripts_[tag];
         a = s.empty() ? fallback_ : s.front();
@@ -224,6 +231,7 @@ class StandIn {
   std::map<std::string, std::vector<Clock::time_point>> times_;
   std::map<std::string, std::vector<json>> bodies_;
   std::vector<json> yes_no_;
+  std::map<std::string, std::vector<json>> yes_no_by_tag_;
   Action fallback_ = say(value_reply(25));
   std::string authorization_;
   std::chrono::milliseconds latency_{0};
