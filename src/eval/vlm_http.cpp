@@ -93,7 +93,8 @@ HttpResult HttpClient::post(const std::string& body) {
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(policy_.timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    // No Accept-Encoding: replies are a few kB, and a server that compresses them (brotli
+    // in cpp-httplib) spends more CPU than the bytes are worth (bench/vlm_throughput).
     const std::uint64_t ticket = aimd_ != nullptr ? aimd_->acquire() : 0;
     ++stats_.sent;
     ++r.tries;

@@ -103,7 +103,8 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
   // The key holds the request with the image replaced by its hash, plus the endpoint and
   // protocol version: any change of model, prompt, image or sampling misses the cache.
   const std::string placeholder = "blake2b:" + im.hash;
-  std::string request_for_key = body.dump();
+  const std::string request = body.dump();  // serialised once: sent and, hashed, the key
+  std::string request_for_key = request;
   for (std::size_t p = request_for_key.find(im.data_url); p != std::string::npos;
        p = request_for_key.find(im.data_url, p + placeholder.size()))
     request_for_key.replace(p, im.data_url.size(), placeholder);
@@ -120,7 +121,7 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
       e.over_budget = true;
       return e;
     }
-    const auto r = client.post(body.dump());
+    const auto r = client.post(request);
     e.tries = r.tries;
     if (!r.ok) {
       s.cost.release(0, 0);
