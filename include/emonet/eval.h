@@ -23,6 +23,7 @@
 // output path.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -84,6 +85,22 @@ YesNoReadout yes_no_readout(const std::vector<TokenLogprob>& top_logprobs);
 // throws Error if the body has no such list.
 std::vector<TokenLogprob> first_token_top_logprobs(std::string_view response_body);
 
+// ---- yes/no calibration to 0-7 ----
+
+// Quantile calibration: for each p, q = the share of `calibration_p` that is <= p, and the
+// result is the smallest rating r with human_cdf[r] >= q (human_cdf[r]: the experts' share
+// of ratings <= r). So the calibrated ratings follow the experts' marginal.
+std::vector<int> quantile_calibrate(const std::vector<double>& calibration_p,
+                                    const std::array<double, 8>& human_cdf,
+                                    const std::vector<double>& p);
+enum class CalibrationSplit {
+  kOracle,   // fit on every image, experts' marginal over all HQ images (an oracle: it sees
+             // the test images' expert ratings)
+  kHeldOut,  // fit on the images whose file name hashes to the calibration half
+};
+// FNV-1a 64 of the file name (the part after the last '/'), even: the calibration half.
+bool in_calibration_half(std::string_view file_name);
+
 // ---- prompts ----
 
 struct Prompts {
@@ -116,12 +133,15 @@ struct VlmOptions {
   std::string endpoint;  // base URL; "/v1/chat/completions" is appended unless present
   std::string model;
   VlmProtocol protocol = VlmProtocol::kZeroShot;
-  std::string api_key;      // sent as "Authorization: Bearer" when not empty
-  std::string prompt_file;  // overrides the built-in main prompt
-  std::string cache_path;   // SQLite cache; empty = no cache
-  std::string out_path;     // JSONL output
-  std::size_t concurrency = 4;
-  int max_tokens = 0;  // 0: the protocol's (zs 1000, ms 2000 as the notebooks)
+  std::string api_key;            // sent as "Authorization: Bearer" when not empty
+  std::string prompt_file;        // overrides the built-in main prompt
+  std::string cache_path;         // SQLite cache; empty = no cache
+  std::string out_path;           // JSONL output
+  std::size_t concurrency = 4;    // fixed requests in flight, unless concurrency_auto
+  bool concurrency_auto = false;  // AIMD (eval_aimd.h) between 1 and max_concurrency
+  std::size_t max_concurrency = 64;
+  double aimd_latency_factor = 2.0;  // 0: only 429s / timeouts shrink the concurrency
+  int max_tokens = 0;                // 0: the protocol's (zs 1000, ms 2000 as the notebooks)
   std::optional<double> temperature;
   std::optional<long long> seed;
   double timeout_s = 120;
@@ -134,6 +154,11 @@ struct VlmOptions {
   double price_in = 0, price_out = 0;         // per million prompt / completion tokens
   std::optional<double> max_cost;             // stop before spending more than this
   bool progress = true;
+  // yesno: map P(yes) to 0-7 by quantile calibration against this hq.csv's experts
+  // (empty: the linear round(7 p)). With kHeldOut the calibration half's records carry
+  // p_yes but no annotations ("calibration": "fit"), the others are "scored".
+  std::string calibrate_hq;
+  CalibrationSplit calibration_split = CalibrationSplit::kOracle;
 };
 
 struct VlmImage {
@@ -152,7 +177,21 @@ struct VlmSummary {
   double cost = 0;                // of the requests sent (cached ones cost nothing)
   bool budget_exhausted = false;  // --max-cost stopped the run
   std::size_t not_started = 0;    // images without a record because the budget ran out
+  // --concurrency auto: the limit at the end, the largest reached, the 429s/timeouts seen.
+  std::size_t concurrency_final = 0, concurrency_peak = 0;
+  std::uint64_t throttled = 0;
 };
+
+// The progress bar's detail text: "retries 3  failed 1  tokens 12.3k  cost 0.0123
+// in-flight 8" (cost only when priced, in-flight only with --concurrency auto).
+struct VlmProgressCounts {
+  std::uint64_t retries = 0, tokens = 0;
+  std::size_t failed = 0;
+  double cost = 0;
+  bool priced = false;
+  std::size_t concurrency = 0;  // 0: not shown
+};
+std::string vlm_progress_detail(const VlmProgressCounts& c);
 VlmSummary run_vlm_eval(const std::vector<VlmImage>& images, const VlmOptions& options);
 
 }  // namespace emonet::eval

@@ -1,5 +1,5 @@
 // `emonet eval vlm`: asks a vision-language model behind an OpenAI-compatible endpoint to
-// annotate face images (protocols zs, yesno) and writes one JSONL record per image.
+// annotate face images (protocols zs, ms, yesno) and writes one JSONL record per image.
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,7 +13,7 @@ namespace {
 struct Options {
   eval::VlmOptions vlm;
   std::string protocol = "zs";
-  std::string api_key_env, ablate;
+  std::string api_key_env, ablate, concurrency = "4", calibration_split = "oracle";
   double temperature = 0, max_cost = 0;
   long long seed = 0;
   std::vector<std::string> inputs;
@@ -22,6 +22,19 @@ struct Options {
 int run(Options& o, const GlobalOptions& global, const CLI::App& cmd) {
   o.vlm.protocol = eval::parse_vlm_protocol(o.protocol);
   o.vlm.ablation = eval::parse_vlm_ablation(o.ablate);
+  if (!o.vlm.calibrate_hq.empty() && o.vlm.protocol != eval::VlmProtocol::kYesNo)
+    throw Error("--calibrate maps P(yes) to 0-7: it needs --protocol yesno");
+  o.vlm.calibration_split = o.calibration_split == "heldout" ? eval::CalibrationSplit::kHeldOut
+                                                             : eval::CalibrationSplit::kOracle;
+  if (o.concurrency == "auto") {
+    o.vlm.concurrency_auto = true;
+  } else {
+    char* end = nullptr;
+    const long n = std::strtol(o.concurrency.c_str(), &end, 10);
+    if (end == o.concurrency.c_str() || *end != '\0' || n < 1 || n > 1024)
+      throw Error("--concurrency " + o.concurrency + ": give a number 1-1024 or auto");
+    o.vlm.concurrency = static_cast<std::size_t>(n);
+  }
   if (!o.api_key_env.empty()) {
     const char* key = std::getenv(o.api_key_env.c_str());
     if (key == nullptr || *key == '\0')
@@ -50,6 +63,10 @@ int run(Options& o, const GlobalOptions& global, const CLI::App& cmd) {
                  static_cast<unsigned long long>(s.completion_tokens));
   if (!global.quiet && (o.vlm.price_in > 0 || o.vlm.price_out > 0))
     std::fprintf(stderr, "emonet: spent %.4f\n", s.cost);
+  if (!global.quiet && o.vlm.concurrency_auto)
+    std::fprintf(stderr, "emonet: concurrency auto ended at %zu (peak %zu), %llu throttled\n",
+                 s.concurrency_final, s.concurrency_peak,
+                 static_cast<unsigned long long>(s.throttled));
   if (s.budget_exhausted)
     std::fprintf(stderr,
                  "emonet: stopped before exceeding --max-cost %.4f; %zu images not started\n",
@@ -74,7 +91,11 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--out", o->vlm.out_path, "Output JSONL, one record per image")->required();
   cmd->add_option("--api-key-env", o->api_key_env,
                   "Environment variable holding the API key (sent as a Bearer token)");
-  cmd->add_option("--concurrency", o->vlm.concurrency, "Requests in flight")
+  cmd->add_option("--concurrency", o->concurrency,
+                  "Requests in flight: a number, or auto (AIMD: grows by one per window of "
+                  "successes, halves on 429s, timeouts and latency rises)")
+      ->capture_default_str();
+  cmd->add_option("--max-concurrency", o->vlm.max_concurrency, "Upper bound of --concurrency auto")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   cmd->add_option("--cache", o->vlm.cache_path,
@@ -111,6 +132,15 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
                   "Perception floor: grey (uniform grey image of the same size) or shuffle "
                   "(another image's pixels); the prompt is unchanged")
       ->check(CLI::IsMember({"grey", "shuffle"}));
+  cmd->add_option("--calibrate", o->vlm.calibrate_hq,
+                  "yesno: map P(yes) to 0-7 by quantile calibration against the experts' "
+                  "marginal per emotion in this hq.csv (default: round(7 p))")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--calibrate-split", o->calibration_split,
+                  "oracle (fit on every image: an oracle) or heldout (fit on the images whose "
+                  "file name hashes even, score the others)")
+      ->check(CLI::IsMember({"oracle", "heldout"}))
+      ->capture_default_str();
   cmd->add_option("--limit", o->vlm.limit, "Only the first N images (0 = all)")
       ->capture_default_str();
   cmd->add_option("inputs", o->inputs, "Image files or folders")->required();

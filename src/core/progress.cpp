@@ -45,6 +45,11 @@ void Progress::finish() {
   draw(true);
 }
 
+void Progress::set_detail(std::function<std::string()> detail) {
+  std::lock_guard lock(mutex_);
+  detail_ = std::move(detail);
+}
+
 void Progress::draw(bool final) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -62,7 +67,12 @@ void Progress::draw(bool final) {
     std::snprintf(line, sizeof line, "\r%s  %llu  %.1f/s\x1b[K", label_.c_str(),
                   static_cast<unsigned long long>(done), rate);
   }
-  std::fputs(line, stderr);
+  std::string text = line;
+  if (detail_) {
+    const auto tail = text.rfind("\x1b[K");
+    text.insert(tail, "  " + detail_());
+  }
+  std::fputs(text.c_str(), stderr);
   if (final) std::fputs("\n", stderr);
   std::fflush(stderr);
 }

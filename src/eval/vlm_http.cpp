@@ -50,10 +50,22 @@ double next_unit(std::uint64_t& state) {
   return static_cast<double>(z >> 11) / 9007199254740992.0;
 }
 
+// Seconds the attempt took without opening the connection (TCP, TLS): the latency the
+// concurrency controller compares is the server's, not a cold start's.
+double latency_without_connect(CURL* c, std::chrono::steady_clock::time_point started) {
+  const double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double connect = 0, tls = 0;
+  curl_easy_getinfo(c, CURLINFO_CONNECT_TIME, &connect);
+  curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME, &tls);
+  return std::max(0.0, total - std::max(connect, tls));
+}
+
 }  // namespace
 
-HttpClient::HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats)
-    : curl_(curl_easy_init()), url_(std::move(url)), policy_(policy), stats_(stats) {
+HttpClient::HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats,
+                       AimdController* aimd)
+    : curl_(curl_easy_init()), url_(std::move(url)), policy_(policy), stats_(stats), aimd_(aimd) {
   if (!api_key.empty()) auth_ = "Authorization: Bearer " + api_key;
   rng_ = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
          reinterpret_cast<std::uintptr_t>(this);
@@ -81,13 +93,24 @@ HttpResult HttpClient::post(const std::string& body) {
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(policy_.timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    // No Accept-Encoding: replies are a few kB, and a server that compresses them (brotli
+    // in cpp-httplib) spends more CPU than the bytes are worth (bench/vlm_throughput).
+    const std::uint64_t ticket = aimd_ != nullptr ? aimd_->acquire() : 0;
     ++stats_.sent;
     ++r.tries;
+    const auto started = std::chrono::steady_clock::now();
     const CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(headers);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (aimd_ != nullptr)
+      aimd_->release(ticket,
+                     // A timeout is the extreme of a latency rise: treated as a 429.
+                     rc == CURLE_OK && status == 200 ? AimdController::Outcome::kSuccess
+                     : (rc == CURLE_OK && status == 429) || rc == CURLE_OPERATION_TIMEDOUT
+                         ? AimdController::Outcome::kThrottled
+                         : AimdController::Outcome::kFailed,
+                     latency_without_connect(c, started));
     r.status = rc == CURLE_OK ? status : 0;
     r.body = std::move(got.body);
     bool transient = false;

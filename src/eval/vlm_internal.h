@@ -8,8 +8,20 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "emonet/eval.h"
+
+#include "emonet/eval_aimd.h"
+
+namespace emonet::eval {
+// Replaces the yes/no records' annotations by quantile-calibrated ones (vlm_calibrate.cpp).
+void calibrate_yes_no(std::vector<nlohmann::json>& records, const std::string& hq_csv,
+                      CalibrationSplit split);
+}  // namespace emonet::eval
 
 namespace emonet::eval::detail {
 
@@ -53,7 +65,10 @@ struct RetryPolicy {
 // One libcurl easy handle (reused, keeps its connection); one per worker thread.
 class HttpClient {
  public:
-  HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats);
+  // With `aimd`, every HTTP attempt holds one of its slots while it is in flight (the
+  // backoff waits hold none) and reports its outcome and latency to it.
+  HttpClient(std::string url, std::string api_key, RetryPolicy policy, HttpStats& stats,
+             AimdController* aimd = nullptr);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -66,6 +81,7 @@ class HttpClient {
   std::string url_, auth_;
   RetryPolicy policy_;
   HttpStats& stats_;
+  AimdController* aimd_;
   std::uint64_t rng_;
 };
 

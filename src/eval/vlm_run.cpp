@@ -6,15 +6,18 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "emonet/error.h"
 #include "emonet/eval.h"
+#include "emonet/eval_aimd.h"
 #include "emonet/files.h"
 #include "emonet/progress.h"
 #include "emonet/strings.h"
@@ -100,7 +103,8 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
   // The key holds the request with the image replaced by its hash, plus the endpoint and
   // protocol version: any change of model, prompt, image or sampling misses the cache.
   const std::string placeholder = "blake2b:" + im.hash;
-  std::string request_for_key = body.dump();
+  const std::string request = body.dump();  // serialised once: sent and, hashed, the key
+  std::string request_for_key = request;
   for (std::size_t p = request_for_key.find(im.data_url); p != std::string::npos;
        p = request_for_key.find(im.data_url, p + placeholder.size()))
     request_for_key.replace(p, im.data_url.size(), placeholder);
@@ -117,7 +121,7 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
       e.over_budget = true;
       return e;
     }
-    const auto r = client.post(body.dump());
+    const auto r = client.post(request);
     e.tries = r.tries;
     if (!r.ok) {
       s.cost.release(0, 0);
@@ -331,6 +335,25 @@ json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
 
 }  // namespace
 
+std::string vlm_progress_detail(const VlmProgressCounts& c) {
+  char tokens[32];
+  if (c.tokens >= 1000000)
+    std::snprintf(tokens, sizeof tokens, "%.1fM", static_cast<double>(c.tokens) / 1e6);
+  else if (c.tokens >= 1000)
+    std::snprintf(tokens, sizeof tokens, "%.1fk", static_cast<double>(c.tokens) / 1e3);
+  else
+    std::snprintf(tokens, sizeof tokens, "%llu", static_cast<unsigned long long>(c.tokens));
+  std::string out = "retries " + std::to_string(c.retries) + "  failed " +
+                    std::to_string(c.failed) + "  tokens " + tokens;
+  if (c.priced) {
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "%.4f", c.cost);
+    out += std::string("  cost ") + cost;
+  }
+  if (c.concurrency > 0) out += "  in-flight " + std::to_string(c.concurrency);
+  return out;
+}
+
 std::vector<VlmImage> collect_vlm_images(const std::vector<std::string>& inputs) {
   std::vector<VlmImage> out;
   for (const auto& in : inputs) {
@@ -372,13 +395,23 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   if (!o.prompt_file.empty()) s.prompts.main = read_file(o.prompt_file);
   const detail::RetryPolicy policy{o.max_retries, o.retry_base_s, o.retry_max_s, o.timeout_s};
 
-  std::vector<std::string> lines(images.size());
+  std::vector<json> lines(images.size());
   std::atomic<std::size_t> next{0}, ok{0}, failed{0};
+  std::optional<AimdController> aimd;
+  if (o.concurrency_auto)
+    aimd.emplace(AimdOptions{1, std::max<std::size_t>(1, o.max_concurrency),
+                             std::min<std::size_t>(4, std::max<std::size_t>(1, o.max_concurrency)),
+                             0.5, o.aimd_latency_factor});
   Progress progress("eval vlm " + o.model, images.size());
+  progress.set_detail([&] {
+    return vlm_progress_detail(
+        {s.http.retries.load(), s.prompt_tokens.load() + s.completion_tokens.load(), failed.load(),
+         s.cost.spent(), o.price_in > 0 || o.price_out > 0, aimd ? aimd->limit() : 0});
+  });
   std::mutex error_mutex;
   std::string fatal;
   auto worker = [&] {
-    HttpClient client(s.url, o.api_key, policy, s.http);
+    HttpClient client(s.url, o.api_key, policy, s.http, aimd ? &*aimd : nullptr);
     for (std::size_t i; (i = next++) < images.size() && !s.cost.exhausted();) {
       try {
         // The pixels sent: the image's own, or those of the ablation.
@@ -409,7 +442,7 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
         }
         for (auto& [k, v] : rec.items()) line[k] = v;
         (line["status"] == "ok" ? ok : failed)++;
-        lines[i] = line.dump();
+        lines[i] = std::move(line);
       } catch (const std::exception& e) {
         std::lock_guard lock(error_mutex);
         if (fatal.empty()) fatal = images[i].path + ": " + e.what();
@@ -419,19 +452,21 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < std::max<std::size_t>(1, o.concurrency); ++t)
-    threads.emplace_back(worker);
+  // With auto, one worker per possible slot; the controller decides how many send at once.
+  const std::size_t workers =
+      std::min(images.size(), std::max<std::size_t>(1, aimd ? o.max_concurrency : o.concurrency));
+  for (std::size_t t = 0; t < workers; ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   if (o.progress) progress.finish();
   if (!fatal.empty()) throw Error(fatal);
 
+  std::vector<json> records;
+  for (auto& l : lines)
+    if (!l.is_null()) records.push_back(std::move(l));  // null: never started (budget)
+  if (!o.calibrate_hq.empty()) calibrate_yes_no(records, o.calibrate_hq, o.calibration_split);
   std::string text;
-  std::size_t written = 0;
-  for (const auto& l : lines) {
-    if (l.empty()) continue;  // never started: the budget ran out first
-    text += l + "\n";
-    ++written;
-  }
+  const std::size_t written = records.size();
+  for (const auto& r : records) text += r.dump() + "\n";
   write_file_atomic(o.out_path, text);
 
   VlmSummary sum;
@@ -446,6 +481,11 @@ VlmSummary run_vlm_eval(const std::vector<VlmImage>& all_images, const VlmOption
   sum.cost = s.cost.spent();
   sum.budget_exhausted = s.cost.exhausted();
   sum.not_started = images.size() - written;
+  if (aimd) {
+    sum.concurrency_final = aimd->limit();
+    sum.concurrency_peak = aimd->peak_limit();
+    sum.throttled = aimd->throttled();
+  }
   return sum;
 }
 
