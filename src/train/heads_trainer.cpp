@@ -67,6 +67,10 @@ struct Mm {
   }
 };
 
+// Below this many elements an OpenMP region costs more than it saves (each one is a
+// barrier, and on a loaded machine a barrier waits for a time slice).
+constexpr std::int64_t kParallelMin = 1 << 16;
+
 memory::desc md(dims_t dims, dims_t strides) {
   return memory::desc(dims, memory::data_type::f32, strides);
 }
@@ -134,9 +138,10 @@ struct HeadsTrainer::Impl {
                           md({G * O, I}, {I, 1}), nullptr, false);
         p.dx.emplace_back();
       } else {
-        auto bias = md({G, 1, O}, {O, O, 1});
+        // Bias and ReLU are added by finish_layer(): oneDNN 2.6 runs a batched matmul with
+        // a per-batch bias on its slow reference kernel.
         p.fwd.emplace_back(eng, md({G, B, I}, {I, G * I, 1}), md({G, I, O}, {O * I, 1, I}),
-                           md({G, B, O}, {O, G * O, 1}), &bias, relu);
+                           md({G, B, O}, {O, G * O, 1}), nullptr, false);
         p.dw.emplace_back(eng, md({G, O, B}, {O, 1, G * O}), md({G, B, I}, {I, G * I, 1}),
                           md({G, O, I}, {O * I, I, 1}), nullptr, false);
         p.dx.emplace_back(eng, md({G, B, O}, {O, G * O, 1}), md({G, O, I}, {O * I, I, 1}),
@@ -154,25 +159,42 @@ struct HeadsTrainer::Impl {
       auto& a = act[l];
       a.resize(std::size_t(B * G * out(l)));
       p.fwd[l].run(eng, st, src, params.data() + w_off[l], params.data() + b_off[l], a.data());
-      if (train && dropout && l + 1 < L && shape.dropout[l] > 0.0f) {
-        const float rate = shape.dropout[l];
-        const float scale = 1.0f / (1.0f - rate);
-        const auto n = std::int64_t(a.size());
-        float* ad = a.data();
-#pragma omp parallel for schedule(static)
-        for (std::int64_t i = 0; i < n; ++i)
-          ad[i] = dropout_keeps(seed, std::uint64_t(t), int(l), std::uint64_t(i), rate)
-                      ? ad[i] * scale
-                      : 0.0f;
-      }
+      const bool hidden = l + 1 < L;
+      const bool drop = train && dropout && hidden && shape.dropout[l] > 0.0f;
+      if (l > 0 || drop) finish_layer(a.data(), B, l, l > 0, hidden && l > 0, drop);
+
       src = a.data();
+    }
+  }
+
+  // Bias (+ ReLU) of the batched layers, then inverted dropout, in one pass over the
+  // [B, G * out] activations (column c = g * out + j is the bias index).
+  void finish_layer(float* a, std::int64_t B, std::size_t l, bool add_bias, bool relu, bool drop) {
+    const std::int64_t cols = G * out(l);
+    const float* bias = params.data() + b_off[l];
+    const float rate = drop ? shape.dropout[l] : 0.0f;
+    const float scale = 1.0f / (1.0f - rate);
+    const auto step = std::uint64_t(t);
+    const std::uint64_t s = seed;
+#pragma omp parallel for schedule(static) if (B * cols > kParallelMin)
+    for (std::int64_t b = 0; b < B; ++b) {
+      float* row = a + b * cols;
+      if (add_bias)
+        for (std::int64_t c = 0; c < cols; ++c) row[c] += bias[c];
+      if (relu)
+        for (std::int64_t c = 0; c < cols; ++c) row[c] = std::max(row[c], 0.0f);
+      if (drop)
+        for (std::int64_t c = 0; c < cols; ++c)
+          row[c] = dropout_keeps(s, step, int(l), std::uint64_t(b * cols + c), rate)
+                       ? row[c] * scale
+                       : 0.0f;
     }
   }
 
   // Column sums of a [rows, cols] matrix into dst (serial over rows: deterministic).
   static void column_sums(const float* a, std::int64_t rows, std::int64_t cols, float* dst) {
     constexpr std::int64_t kBlock = 256;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMin)
     for (std::int64_t c0 = 0; c0 < cols; c0 += kBlock) {
       const std::int64_t c1 = std::min(cols, c0 + kBlock);
       for (std::int64_t c = c0; c < c1; ++c) dst[c] = 0.0f;
@@ -196,7 +218,7 @@ struct HeadsTrainer::Impl {
       const auto n = std::int64_t(dd.size());
       const float* dprev = act[l - 1].data();
       float* ddd = dd.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n > kParallelMin)
       for (std::int64_t i = 0; i < n; ++i) ddd[i] = dprev[i] > 0.0f ? ddd[i] * scale : 0.0f;
       std::swap(dz, dd);
     }
@@ -222,7 +244,7 @@ struct HeadsTrainer::Impl {
         blocks.push_back({b_off[l] + std::size_t(g * out(l)), std::size_t(out(l))});
       }
     const auto nb = std::int64_t(blocks.size());
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (params.size() > std::size_t(kParallelMin))
     for (std::int64_t k = 0; k < nb; ++k) {
       const auto [o, n] = blocks[std::size_t(k)];
       float *pp = params.data() + o, *gg = grads.data() + o, *mm = m.data() + o, *vv = v.data() + o;
