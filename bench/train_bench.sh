@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Heads training throughput: emonet's batched trainer vs the PyTorch reference loop, same
+# machine, same run, same shapes (200k random cached-size embeddings, batch 256), under
+# the benchmark lock.   bench/train_bench.sh BUILD_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:?usage: bench/train_bench.sh BUILD_DIR}"
+threads="${THREADS:-$(nproc)}"
+run() {
+  echo "# $(date -u +%FT%TZ)  $(lscpu | sed -n 's/^Model name: *//p')  $(nproc) cores  load $(cut -d' ' -f1-3 /proc/loadavg)"
+  for v in large small; do
+    steps=6
+    [ "$v" = small ] && steps=40
+    "$build/bench/train_bench" --variant "$v" --steps "$steps" --threads "$threads"
+    /usr/bin/python3 bench/train_peer.py --variant "$v" --steps "$steps" --threads "$threads"
+  done
+  echo "# end load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+export -f run
+export build threads
+flock /tmp/emonet-bench.lock bash -c run
