@@ -19,6 +19,7 @@
 // its results depend only on its inputs and the thread count.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -177,5 +178,45 @@ Embeddings load_embeddings(const std::string& path);
 
 // `log` receives one line per epoch (the CLI passes stderr).
 TrainSummary train_heads(const TrainOptions& options, std::ostream& log);
+
+// For each label id, its row in `embedding_ids`: the exact id, else the unique embedding
+// whose id has the same stem (binary.csv says "00012" for "00012.png"); SIZE_MAX if none.
+std::vector<std::size_t> join_ids(const std::vector<std::string>& label_ids,
+                                  const std::vector<std::string>& embedding_ids);
+
+// ---------------------------------------------------------------------------------------
+// `emonet train report`: heads against the experts
+
+struct ReportOptions {
+  std::vector<std::string> heads;  // model or heads folders to compare
+  std::string published;           // optional: the published heads (named "published")
+  std::string embeddings;          // embeddings of the Binary and / or HQ images
+  std::string binary, hq;          // expert files (at least one)
+  std::size_t bootstrap = 1000;
+  std::uint64_t seed = 42;
+};
+
+struct ReportRow {
+  std::string name;  // folder name ("published" for --published)
+  // Binary: per-emotion ROC AUC of the score against the experts' majority (pairs with a
+  // majority only), averaged over emotions with both outcomes; pairs scored.
+  double binary_auc = std::nan(""), binary_pearson = std::nan("");
+  std::size_t binary_pairs = 0;
+  // HQ: the heads as an annotator in the authors' analysis (mean-subtracted scores):
+  // mean quadratic kappa against the humans, Spearman rho against the human median.
+  double hq_kappa = std::nan(""), hq_rho = std::nan(""), hq_rho_low = std::nan(""),
+         hq_rho_high = std::nan("");
+};
+
+struct Report {
+  std::vector<ReportRow> rows;
+  // The experts' own numbers: share of unanimous multi-vote Binary pairs, and the humans'
+  // mean kappa against each other in HQ.
+  double binary_expert_unanimous = std::nan(""), hq_human_kappa = std::nan("");
+  std::size_t binary_multi_vote_pairs = 0, hq_images = 0;
+  std::string markdown() const;
+};
+
+Report train_report(const ReportOptions& options, std::ostream& log);
 
 }  // namespace emonet::train

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "emonet/files.h"
 #include "emonet/train.h"
 
 namespace emonet::cli {
@@ -95,6 +96,42 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
 }
 
 EMONET_REGISTER_COMMAND("train heads", setup);
+
+}  // namespace
+}  // namespace emonet::cli
+
+namespace emonet::cli {
+namespace {
+
+RunFn setup_report(CLI::App& app, const GlobalOptions&) {
+  auto o = std::make_shared<train::ReportOptions>();
+  auto out = std::make_shared<std::string>();
+  CLI::App* parent = shared_parent(app, "train", "Train the emotion heads");
+  auto* cmd = parent->add_subcommand(
+      "report", "Compare heads against the experts (bench binary and bench hq numbers)");
+  cmd->add_option("--heads", o->heads, "Model or heads folders to compare")->expected(1, -1);
+  cmd->add_option("--published", o->published, "The published heads (model or heads folder)");
+  cmd->add_option("--embeddings", o->embeddings, "Embeddings of the Binary / HQ images")
+      ->required();
+  cmd->add_option("--binary", o->binary, "Binary expert votes (binary.csv)");
+  cmd->add_option("--hq", o->hq, "HQ expert ratings (hq.csv)");
+  cmd->add_option("--bootstrap", o->bootstrap, "Bootstrap resamples of the HQ CIs")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed of the bootstrap")->capture_default_str();
+  cmd->add_option("--out", *out, "Write the Markdown table here instead of stdout");
+  set_examples(*cmd, {"emonet train report --heads tuned/ --published large --embeddings "
+                      "binary-emb/ --binary binary.csv"});
+  return [o, out] {
+    const auto rep = train::train_report(*o, std::cerr);
+    if (out->empty())
+      std::cout << rep.markdown();
+    else
+      write_file_atomic(*out, rep.markdown());
+    return 0;
+  };
+}
+
+EMONET_REGISTER_COMMAND("train report", setup_report);
 
 }  // namespace
 }  // namespace emonet::cli

@@ -162,6 +162,30 @@ Embeddings load_embeddings(const std::string& path) {
   return out;
 }
 
+std::vector<std::size_t> join_ids(const std::vector<std::string>& label_ids,
+                                  const std::vector<std::string>& embedding_ids) {
+  std::unordered_map<std::string, std::size_t> by_id, by_stem;
+  for (std::size_t i = 0; i < embedding_ids.size(); ++i) {
+    by_id.emplace(embedding_ids[i], i);
+    auto [it, ok] = by_stem.emplace(stem_of(embedding_ids[i]), i);
+    if (!ok) it->second = SIZE_MAX;  // ambiguous stem
+  }
+  std::vector<std::size_t> out;
+  out.reserve(label_ids.size());
+  for (const auto& id : label_ids) {
+    auto it = by_id.find(id);
+    if (it == by_id.end()) {
+      it = by_stem.find(stem_of(id));
+      if (it == by_stem.end()) {
+        out.push_back(SIZE_MAX);
+        continue;
+      }
+    }
+    out.push_back(it->second);
+  }
+  return out;
+}
+
 TrainSummary train_heads(const TrainOptions& o, std::ostream& log) {
   if (o.out.empty()) throw Error("no output folder", {"", 0, "--out"});
   if (o.neutral.empty())
@@ -178,25 +202,18 @@ TrainSummary train_heads(const TrainOptions& o, std::ostream& log) {
   const LabelSet labels = read_labels(o.labels, o.label_format);
 
   // Join: exact image id, else the id's stem (binary.csv says "00012" for "00012.png").
-  std::unordered_map<std::string, std::size_t> by_id, by_stem;
-  for (std::size_t i = 0; i < emb.ids.size(); ++i) {
-    by_id.emplace(emb.ids[i], i);
-    auto [it, ok] = by_stem.emplace(stem_of(emb.ids[i]), i);
-    if (!ok) it->second = SIZE_MAX;  // ambiguous stem
-  }
+  const auto match = join_ids(labels.ids, emb.ids);
   TrainSummary summary;
   std::vector<std::size_t> rows;        // embedding row per labelled image
   std::vector<float> targets;           // per joined image, kHeads wide
   std::vector<std::string> joined_ids;  // for the split
   for (std::size_t i = 0; i < labels.ids.size(); ++i) {
-    auto it = by_id.find(labels.ids[i]);
-    if (it == by_id.end()) it = by_stem.find(stem_of(labels.ids[i]));
-    if (it == by_stem.end() || it->second == SIZE_MAX) {
+    if (match[i] == SIZE_MAX) {
       ++summary.unmatched_labels;
       continue;
     }
-    rows.push_back(it->second);
-    joined_ids.push_back(emb.ids[it->second]);
+    rows.push_back(match[i]);
+    joined_ids.push_back(emb.ids[match[i]]);
     targets.insert(targets.end(), labels.targets.begin() + std::ptrdiff_t(i * kHeads),
                    labels.targets.begin() + std::ptrdiff_t((i + 1) * kHeads));
   }
