@@ -9,10 +9,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using emonet::train::LabelFormat;
-  for (auto [format, suffix] : {std::pair{LabelFormat::Jsonl, ".jsonl"},
-                                std::pair{LabelFormat::MetadataCsv, ".csv"},
-                                std::pair{LabelFormat::BinaryCsv, ".csv"},
-                                std::pair{LabelFormat::Auto, ".csv"}}) {
+  for (auto [format, suffix] :
+       {std::pair{LabelFormat::Jsonl, ".jsonl"}, std::pair{LabelFormat::MetadataCsv, ".csv"},
+        std::pair{LabelFormat::BinaryCsv, ".csv"}, std::pair{LabelFormat::Auto, ".csv"}}) {
     try {
       emonet::train::read_labels(emonet::fuzz::input_file(data, size, "labels", suffix), format);
     } catch (const emonet::Error&) {

@@ -193,7 +193,7 @@ TrainSummary train_heads(const TrainOptions& o, std::ostream& log) {
   if (o.epochs <= 0 || o.batch <= 0) throw Error("epochs and batch must be positive");
   if (!(o.val_fraction >= 0 && o.val_fraction < 1))
     throw Error("must be in [0, 1)", {"", 0, "--val-fraction"});
-  const Embeddings emb = load_embeddings(o.embeddings);
+  Embeddings emb = load_embeddings(o.embeddings);
   const Embeddings neutral = load_embeddings(o.neutral);
   if (neutral.hidden != emb.hidden)
     throw Error("neutral embeddings have width " + std::to_string(neutral.hidden) + ", not " +
@@ -281,6 +281,7 @@ TrainSummary train_heads(const TrainOptions& o, std::ostream& log) {
   for (std::size_t i = 0; i < rows.size(); ++i)
     std::copy_n(emb.data.data() + rows[i] * emb.hidden, emb.hidden,
                 joined.data.data() + i * emb.hidden);
+  std::vector<float>().swap(emb.data);  // only the joined copy is needed from here on
 
   const auto steps_per_epoch =
       std::int64_t((train_idx.size() + std::size_t(o.batch) - 1) / std::size_t(o.batch));
