@@ -6,7 +6,7 @@
 # (bench/torch_peer.py). Also int8's accuracy against fp32 (bench/precision_accuracy) and
 # one steady forward's per-operator profile per configuration. Writes to stdout.
 #   flock /tmp/emonet-bench.lock bench/engine_compare.sh BUILD_DIR MODEL_DIR [WORK_DIR]
-# Env: THREADS (2), ITERS (3), ORT_ITERS (ITERS), PEER_ITERS (1), TORCH_BATCH (1,8), TORCH_FP32 (1: also PyTorch fp32 at batch 1,
+# Env: THREADS (2), ITERS (2: engine_bench reports the slower of two timed runs), ORT_ITERS (ITERS), PEER_ITERS (1), TORCH_BATCH (1,8), TORCH_FP32 (1: also PyTorch fp32 at batch 1,
 # minutes per image on Debian's netlib-BLAS torch), ACCURACY_RANDOM (12 extra inputs),
 # ACCURACY_IMAGES (a folder of image files scored too).
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 build="${1:?usage: bench/engine_compare.sh BUILD_DIR MODEL_DIR [WORK_DIR]}"
 model="${2:?usage: bench/engine_compare.sh BUILD_DIR MODEL_DIR [WORK_DIR]}"
 work="${3:-$build/bench-engine}"
-threads="${THREADS:-2}" iters="${ITERS:-3}" peer_iters="${PEER_ITERS:-1}"
+threads="${THREADS:-2}" iters="${ITERS:-2}" peer_iters="${PEER_ITERS:-1}"
 mkdir -p "$work"
 onnx="$work/onnx/model.onnx"
 if [ ! -f "$onnx" ]; then

@@ -9,8 +9,10 @@ Graph: pixels [batch, 3, S, S] float32 -> vision tower (pooler_output) -> L2
 normalisation (a / max(|a|, tiny), as the engine) -> the 44 head MLPs -> raw [batch, 44]
 (heads in file-name order). The batch axis is dynamic. Uses torch.onnx.export of Debian's
 torch; its exporter writes the protobuf itself, so the `onnx` Python module is not needed.
-Over protobuf's 2 GB limit (the full model) torch writes the weights as external data files
-next to FILE.onnx, so give the full model a folder of its own.
+The full-size Large model (tower + 44 heads, fp32) is one 2.04 GB file, just under protobuf's
+2 GiB limit; over it torch would write external data files next to FILE.onnx, so give each
+export a folder of its own. Tracing runs one fp32 forward pass in Debian's torch (netlib
+BLAS: minutes of CPU for the full model).
 """
 import argparse
 import os
