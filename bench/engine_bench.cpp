@@ -4,12 +4,15 @@
 // warm-up run). bench/engine_bench.sh runs it next to PyTorch on the same weights.
 //
 //   engine_bench --model DIR [--batch 1,8] [--threads 2] [--precision fp32,bf16] [--iters 3]
-//   [--warmup 1]
+//   [--warmup 1] [--profile 1]
+// --profile 1: also prints each configuration's per-operator profile (as `emonet predict
+// --profile-json`) of its timed runs, on a line starting with "# profile ".
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,7 +34,7 @@ static double cpu_seconds() {
 
 int main(int argc, char** argv) {
   std::string dir, batches = "1,8", precisions = "fp32,bf16";
-  int threads = 2, iters = 3, warmup = 1;
+  int threads = 2, iters = 3, warmup = 1, profile = 0;
   double gflop_per_image = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
@@ -45,6 +48,8 @@ int main(int argc, char** argv) {
       precisions = v;
     else if (a == "--iters")
       iters = std::stoi(v);
+    else if (a == "--profile")
+      profile = std::stoi(v);
     else if (a == "--gflop")
       gflop_per_image = std::stod(v);
   }
@@ -57,6 +62,11 @@ int main(int argc, char** argv) {
   for (const auto& pname : split(precisions, ',')) {
     const auto t0 = Clock::now();
     auto m = model::Model::load(dir, {threads, model::parse_precision(pname), false});
+    // A second model with timers on, so the timed runs above stay unprofiled.
+    std::unique_ptr<model::Model> pm;
+    if (profile)
+      pm = std::make_unique<model::Model>(
+          model::Model::load(dir, {threads, model::parse_precision(pname), false, true}));
     const double load = std::chrono::duration<double>(Clock::now() - t0).count();
     const auto& info = m.info();
     if (iters == 0) {  // load only (for measuring load time and memory)
@@ -107,6 +117,23 @@ int main(int argc, char** argv) {
           gflop_per_image * double(batch) / med, med_cpu / double(batch), info.cpu_isa.c_str(),
           m.kernels(batch).c_str());
       std::fflush(stdout);
+      if (pm) {
+        pm->predict_pixels(px, batch);  // primitives for this batch size, then the measured run
+        const auto before = pm->profile();
+        pm->predict_pixels(px, batch);
+        auto p = pm->profile();  // minus the first forward: one steady forward pass
+        for (std::size_t c = 0; c < p.classes.size(); ++c) {
+          p.classes[c].seconds -= before.classes[c].seconds;
+          p.classes[c].flop -= before.classes[c].flop;
+        }
+        p.total_seconds -= before.total_seconds;
+        p.forwards -= before.forwards;
+        p.images -= before.images;
+        std::string json = model::profile_json(p, m.kernels(batch));
+        json.erase(std::remove(json.begin(), json.end(), '\n'), json.end());
+        std::printf("# profile %s batch %zu: %s\n", pname.c_str(), batch, json.c_str());
+        std::fflush(stdout);
+      }
     }
   }
   return 0;

@@ -23,7 +23,10 @@
 // Precision: fp32 is the reference path (raw outputs within 2e-4 of PyTorch). bf16 packs
 // the matmul weights to bfloat16 and feeds the matmuls bf16 activations, while layer
 // norms, softmax and the residual stream stay f32; it needs a CPU with AVX-512-BF16 or
-// AMX to be worthwhile. `automatic` (the default) picks bf16 on such CPUs and fp32 elsewhere.
+// AMX to be worthwhile. int8 quantises the encoder matmuls (per-channel s8 weights, dynamic
+// per-tensor s8 activations; AVX-512-VNNI / AMX-INT8 through oneDNN) and keeps the rest as
+// bf16 does (f32 on CPUs without native bf16); its accuracy against fp32 is stated in
+// docs/model.md. `automatic` (the default) picks bf16 on bf16-capable CPUs and fp32 elsewhere.
 //
 // Thread safety: a loaded Model is immutable from the caller's view and predict() may be
 // called from any number of threads at once. Preprocessing runs concurrently; the forward
@@ -45,9 +48,9 @@
 
 namespace emonet::model {
 
-enum class Precision { fp32, bf16, automatic };
+enum class Precision { fp32, bf16, automatic, int8 };
 
-// "fp32" | "bf16" | "auto"; parse throws emonet::Error for anything else.
+// "fp32" | "bf16" | "int8" | "auto"; parse throws emonet::Error for anything else.
 std::string_view precision_name(Precision p);
 Precision parse_precision(std::string_view name);
 // True when this CPU runs bf16 matmuls natively (what Precision::automatic checks).

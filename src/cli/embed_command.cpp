@@ -60,9 +60,10 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--threads", o->threads, "CPU threads (0 = all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
-  cmd->add_option("--precision", o->precision,
-                  "fp32, bf16 or auto (bf16 where the CPU has AVX-512-BF16 or AMX, as predict)")
-      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+  cmd->add_option(
+         "--precision", o->precision,
+         "fp32, bf16, int8 or auto (bf16 where the CPU has AVX-512-BF16 or AMX, as predict)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--exif-rotate", o->exif_rotate, "Apply EXIF orientation");
   cmd->add_option("inputs", o->inputs,

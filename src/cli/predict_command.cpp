@@ -107,8 +107,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option(
          "--precision", o->precision,
-         "auto (bf16 where the CPU has AVX-512-BF16 or AMX, else fp32), fp32 (reference) or bf16")
-      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+         "auto (bf16 where the CPU has AVX-512-BF16 or AMX, else fp32), fp32 (reference), bf16 "
+         "or int8 (quantised encoder matmuls; accuracy in docs/model.md)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8", "auto"}))
       ->capture_default_str();
   cmd->add_flag("--faces", o->faces, "Detect faces and score each one (records get a box)");
   cmd->add_option("--face-model", o->face_model,

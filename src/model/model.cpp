@@ -27,6 +27,8 @@ std::string_view precision_name(Precision p) {
       return "fp32";
     case Precision::bf16:
       return "bf16";
+    case Precision::int8:
+      return "int8";
     case Precision::automatic:
       return "auto";
   }
@@ -36,10 +38,24 @@ std::string_view precision_name(Precision p) {
 Precision parse_precision(std::string_view name) {
   if (name == "fp32") return Precision::fp32;
   if (name == "bf16") return Precision::bf16;
+  if (name == "int8") return Precision::int8;
   if (name == "auto") return Precision::automatic;
-  throw Error("unknown precision '" + std::string(name) + "' (use fp32, bf16 or auto)",
+  throw Error("unknown precision '" + std::string(name) + "' (use fp32, bf16, int8 or auto)",
               {"", 0, "precision"});
 }
+
+namespace {
+TowerPrecision tower_precision(Precision p) {
+  switch (p) {
+    case Precision::bf16:
+      return TowerPrecision::bf16;
+    case Precision::int8:
+      return TowerPrecision::int8;
+    default:
+      return TowerPrecision::fp32;
+  }
+}
+}  // namespace
 
 bool cpu_supports_bf16() {
   return cpu::cpu_has_native_bf16();
@@ -160,7 +176,7 @@ Model Model::load(const std::string& dir_or_name, const ModelOptions& options) {
       return converted.back().data();
     };
     impl->tower =
-        std::make_unique<VisionTower>(impl->ctx, dims, tensor, info.precision == Precision::bf16);
+        std::make_unique<VisionTower>(impl->ctx, dims, tensor, tower_precision(info.precision));
   }
 
   info.load_seconds =

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "emonet/error.h"
+#include "model/backends/cpu/quantize.h"
 
 namespace emonet::model {
 
@@ -27,8 +28,15 @@ std::vector<float> copy_of(const float* p, std::size_t n) {
 }  // namespace
 
 VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const TensorLookup& lookup,
-                         bool bf16)
-    : ctx_(&ctx), dims_(d), act_(bf16 ? DType::bf16 : DType::f32) {
+                         TowerPrecision precision)
+    : ctx_(&ctx),
+      dims_(d),
+      precision_(precision),
+      act_(precision == TowerPrecision::bf16 ||
+                   (precision == TowerPrecision::int8 && cpu::cpu_has_native_bf16())
+               ? DType::bf16
+               : DType::f32),
+      mm_(precision == TowerPrecision::int8 ? DType::s8 : act_) {
   if (d.hidden % d.heads != 0)
     throw Error("hidden_size " + std::to_string(d.hidden) + " is not a multiple of " +
                     std::to_string(d.heads) + " attention heads",
@@ -99,11 +107,10 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
       cpu::release_mapped_pages(w, sizeof(float) * std::size_t(D * D));
     }
     blk.qkv =
-        Linear(ctx, LinearSpec{D, 3 * D, act_, act_, PostOp::none, N}, qkv_w.data(), qkv_b.data());
-    blk.out_proj =
-        linear(p + "self_attn.out_proj", D, D, act_, DType::f32, PostOp::residual_add, N);
-    blk.fc1 = linear(p + "mlp.fc1", D, I, act_, act_, gelu, N);
-    blk.fc2 = linear(p + "mlp.fc2", I, D, act_, DType::f32, PostOp::residual_add, N);
+        Linear(ctx, LinearSpec{D, 3 * D, mm_, act_, PostOp::none, N}, qkv_w.data(), qkv_b.data());
+    blk.out_proj = linear(p + "self_attn.out_proj", D, D, mm_, DType::f32, PostOp::residual_add, N);
+    blk.fc1 = linear(p + "mlp.fc1", D, I, mm_, act_, gelu, N);
+    blk.fc2 = linear(p + "mlp.fc2", I, D, mm_, DType::f32, PostOp::residual_add, N);
     blocks_.push_back(std::move(blk));
   }
   post_ln_ = norm("vision_model.post_layernorm");
@@ -134,9 +141,22 @@ VisionTower::VisionTower(cpu::CpuContext& ctx, const VisionDims& d, const Tensor
 }
 
 void VisionTower::matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
-                         ProfileAccumulator* profile) {
+                         ProfileAccumulator* profile, float src_scale) {
   ScopedOp op(profile, OpClass::matmul, 2.0 * double(rows * l.spec().in * l.spec().out));
-  l.run(rows, src, dst);
+  l.run(rows, src, dst, src_scale);
+}
+
+void VisionTower::encoder_matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
+                                 ProfileAccumulator* profile) {
+  if (l.spec().src != DType::s8) return matmul(l, rows, src, dst, profile);
+  const std::size_t n = std::size_t(rows * l.spec().in);
+  quantized_.resize(n);
+  float scale = 1.f;
+  {
+    ScopedOp op(profile, OpClass::conversion);
+    scale = cpu::quantize_s8(src, act_, n, quantized_.as<std::int8_t>());
+  }
+  matmul(l, rows, quantized_.as(), dst, profile, scale);
 }
 
 void VisionTower::attend(std::int64_t batch, std::int64_t nq, const void* q, std::int64_t q_ld,
@@ -215,14 +235,14 @@ void VisionTower::forward(const float* pixels, std::int64_t batch, float* pooled
   float* x = x_.as<float>();
   for (auto& blk : blocks_) {
     norm(blk.ln1, x, M, normed_.as());
-    matmul(blk.qkv, M, normed_.as(), qkv_.as(), profile);
+    encoder_matmul(blk.qkv, M, normed_.as(), qkv_.as(), profile);
     // Q, K, V are columns [0, D), [D, 2D), [2D, 3D) of each image's [N, 3D] rows.
     attend(batch, N, qkv_.as(), 3 * D, N * 3 * D, at(qkv_, D, act_), at(qkv_, 2 * D, act_), 3 * D,
            attn_.as(), profile);
-    matmul(blk.out_proj, M, attn_.as(), x, profile);
+    encoder_matmul(blk.out_proj, M, attn_.as(), x, profile);
     norm(blk.ln2, x, M, normed_.as());
-    matmul(blk.fc1, M, normed_.as(), mid_.as(), profile);
-    matmul(blk.fc2, M, mid_.as(), x, profile);
+    encoder_matmul(blk.fc1, M, normed_.as(), mid_.as(), profile);
+    encoder_matmul(blk.fc2, M, mid_.as(), x, profile);
   }
   norm(post_ln_, x, M, normed_.as());
 

@@ -42,9 +42,17 @@ struct VisionDims {
 using TensorLookup =
     std::function<const float*(const std::string& name, const std::vector<std::int64_t>& shape)>;
 
+// Numeric path of the tower. int8: the four encoder matmuls of every block (QKV, attention
+// out-projection, fc1, fc2) run on s8 x s8 with per-channel weight and dynamic per-tensor
+// activation scales (quantize.h); everything else — patch embedding (f32), layer norms,
+// attention, the residual stream (f32), the MAP head — runs as on the bf16 path where the
+// CPU has native bf16, else as on fp32.
+enum class TowerPrecision { fp32, bf16, int8 };
+
 class VisionTower {
  public:
-  VisionTower(cpu::CpuContext& ctx, const VisionDims& dims, const TensorLookup& lookup, bool bf16);
+  VisionTower(cpu::CpuContext& ctx, const VisionDims& dims, const TensorLookup& lookup,
+              TowerPrecision precision);
 
   // pixels: [batch, channels, image_size, image_size] f32; pooled: [batch, hidden] f32.
   // With `profile`, each operator's time and FLOPs are added to it.
@@ -53,6 +61,7 @@ class VisionTower {
 
   const VisionDims& dims() const { return dims_; }
   bool bf16() const { return act_ == cpu::DType::bf16; }
+  TowerPrecision precision() const { return precision_; }
   // oneDNN kernel names of the big matmuls at `batch` images (for logs and benchmarks).
   std::string kernels(std::int64_t batch);
 
@@ -64,7 +73,11 @@ class VisionTower {
   void patch_embed(const float* pixels, std::int64_t batch, ProfileAccumulator* profile);
   // Runs `l` on `rows` rows, timed as a matmul of 2*rows*in*out FLOPs.
   static void matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
-                     ProfileAccumulator* profile);
+                     ProfileAccumulator* profile, float src_scale = 1.f);
+  // An encoder matmul on activations of type act_: quantised first (timed as conversion)
+  // when `l` takes s8, else run directly.
+  void encoder_matmul(cpu::Linear& l, std::int64_t rows, const void* src, void* dst,
+                      ProfileAccumulator* profile);
   // Self-attention of every image (or the MAP probe's, with nq = 1), fused (see
   // flash_attention.h), timed as attention.
   void attend(std::int64_t batch, std::int64_t nq, const void* q, std::int64_t q_ld,
@@ -73,7 +86,9 @@ class VisionTower {
 
   cpu::CpuContext* ctx_;
   VisionDims dims_;
-  cpu::DType act_;
+  TowerPrecision precision_;
+  cpu::DType act_;  // activations between the matmuls (f32 or bf16)
+  cpu::DType mm_;   // what the encoder matmuls take (act_, or s8 on the int8 path)
   cpu::Linear patch_;
   std::vector<float> position_;  // [tokens, hidden]
   std::vector<Block> blocks_;
@@ -81,7 +96,7 @@ class VisionTower {
   cpu::Buffer probe_query_;  // probe projected by the head's Q weights, [hidden] of act_
   cpu::Linear head_kv_, head_out_, head_fc1_, head_fc2_;
   // Activations, reused between calls.
-  cpu::Buffer patches_, x_, normed_, qkv_, attn_, mid_, queries_, pooled_attn_;
+  cpu::Buffer patches_, x_, normed_, qkv_, attn_, mid_, queries_, pooled_attn_, quantized_;
 };
 
 }  // namespace emonet::model

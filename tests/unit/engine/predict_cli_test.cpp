@@ -67,7 +67,7 @@ TEST(PredictCli, DefaultPrecisionIsAutoAndHelpSaysSo) {
   EXPECT_NE(r.err.find(chosen), std::string::npos) << r.err;
   const auto help = test::run_cli("predict --help");
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("{fp32,bf16,auto}=auto"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("{fp32,bf16,int8,auto}=auto"), std::string::npos) << help.out;
   EXPECT_EQ(model::ModelOptions{}.precision, model::Precision::automatic);
 }
 

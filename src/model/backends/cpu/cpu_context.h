@@ -13,14 +13,23 @@
 
 namespace emonet::model::cpu {
 
-// Element type of an activation or weight tensor as the matmuls see it.
-enum class DType { f32, bf16 };
+// Element type of an activation or weight tensor as the matmuls see it. s8: symmetric
+// int8 (the int8 path's quantised matmul inputs, see quantize.h).
+enum class DType { f32, bf16, s8 };
 
 inline dnnl::memory::data_type to_dnnl(DType t) {
-  return t == DType::f32 ? dnnl::memory::data_type::f32 : dnnl::memory::data_type::bf16;
+  switch (t) {
+    case DType::f32:
+      return dnnl::memory::data_type::f32;
+    case DType::bf16:
+      return dnnl::memory::data_type::bf16;
+    case DType::s8:
+      return dnnl::memory::data_type::s8;
+  }
+  return dnnl::memory::data_type::undef;
 }
 inline std::size_t dtype_size(DType t) {
-  return t == DType::f32 ? 4 : 2;
+  return t == DType::f32 ? 4 : t == DType::bf16 ? 2 : 1;
 }
 
 struct CpuContext {
@@ -44,6 +53,12 @@ inline std::uint16_t float_to_bf16(float f) {
   return std::uint16_t(u >> 16);
 }
 void convert_to_bf16(const float* src, std::uint16_t* dst, std::size_t n);
+inline float bf16_to_float(std::uint16_t h) {
+  const std::uint32_t u = std::uint32_t(h) << 16;
+  float f;
+  __builtin_memcpy(&f, &u, sizeof(f));
+  return f;
+}
 
 // A 64-byte aligned, uninitialised heap buffer (activations, packed small weights).
 class Buffer {

@@ -6,11 +6,18 @@
 // data type oneDNN's fastest kernel wants (format_tag::any, then one reorder) in huge-page
 // backed memory, unless the spec asks to borrow them unpacked. Matmul
 // primitives are created lazily for each number of rows and cached.
+//
+// int8 (spec.src == s8): the weights are quantised per output channel at construction
+// (quantize.h) and packed as s8; run() takes s8 activations with their per-tensor scale,
+// the int32 accumulators are scaled by w_scale[o] (output scales) and src_scale (a binary
+// post-op with a run-time operand), then the bias is added (a binary post-op, so it is
+// never quantised) and the other post-ops run in f32 before spec.dst is written.
 // Not thread-safe: one caller at a time (the Model serialises predict()).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "model/backends/cpu/cpu_context.h"
 
@@ -28,6 +35,7 @@ enum class PostOp {
 struct LinearSpec {
   std::int64_t in = 0, out = 0;
   DType src = DType::f32;  // activations fed in; weights are packed to the same type
+                           // (s8: quantised per output channel, see above)
   DType dst = DType::f32;  // output type
   PostOp post_op = PostOp::none;
   std::int64_t typical_rows = 1;  // rows used to let oneDNN pick the weight layout
@@ -43,8 +51,9 @@ class Linear {
   // weight: [out, in] f32 row-major; bias: [out] f32 or nullptr.
   Linear(CpuContext& ctx, const LinearSpec& spec, const float* weight, const float* bias);
 
-  // src: [rows, in] of spec.src; dst: [rows, out] of spec.dst.
-  void run(std::int64_t rows, const void* src, void* dst);
+  // src: [rows, in] of spec.src; dst: [rows, out] of spec.dst. src_scale: the s8 input's
+  // dequantisation scale (ignored unless spec.src is s8).
+  void run(std::int64_t rows, const void* src, void* dst, float src_scale = 1.f);
 
   const LinearSpec& spec() const { return spec_; }
   // The kernel oneDNN chose for `rows` rows (e.g. "brg:avx512_core_bf16").
@@ -58,6 +67,8 @@ class Linear {
   LinearSpec spec_;
   PackedMemory packed_;  // holds weights_' data when packed
   dnnl::memory weights_, bias_;
+  std::vector<float> weight_scales_;  // int8: per output channel
+  dnnl::memory src_scale_;            // int8: [1, 1], the activation scale of this call
   std::map<std::int64_t, dnnl::matmul> cache_;
 };
 
