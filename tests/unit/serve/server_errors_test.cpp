@@ -166,8 +166,11 @@ TEST(ServerErrors, ApiKeysGuardTheApiWithOneAnswerForEveryBadKey) {
   const auto none = c.Post("/v1/predict", png, "image/png");
   const std::string msg = expect_error(none, 401);
   EXPECT_EQ(none->get_header_value("WWW-Authenticate"), "Bearer");
-  httplib::Headers wrong = {
-      {"Authorization", "Bearer " + k1.key.substr(0, k1.key.size() - 1) + "0"}};
+  // One character off: the last one changed to a character it is not (a random key can
+  // end in any character, so a fixed replacement would sometimes leave it unchanged).
+  std::string off_by_one = k1.key;
+  off_by_one.back() = off_by_one.back() == '0' ? '1' : '0';
+  httplib::Headers wrong = {{"Authorization", "Bearer " + off_by_one}};
   EXPECT_EQ(expect_error(c.Post("/v1/predict", wrong, png, "image/png"), 401), msg);
   httplib::Headers basic = {{"Authorization", "Basic dXNlcjpwYXNz"}};
   EXPECT_EQ(expect_error(c.Post("/v1/predict", basic, png, "image/png"), 401), msg);
