@@ -6,7 +6,7 @@
 // Backends:
 //   comfyui  POST /prompt with the workflow JSON (API format) in which every string
 //            containing "{prompt}" gets the row's prompt substituted and every value
-//            "{seed}" the row's seed (without a "{seed}" placeholder, the `seed` /
+//            "{seed}" the row's seed (without a "{seed}" marker, the `seed` /
 //            `noise_seed` inputs of sampler nodes are set); poll GET /history/{id} until
 //            the prompt has outputs (or the queue timeout passes), GET /view for the image;
 //   a1111    POST /sdapi/v1/txt2img (AUTOMATIC1111 / Forge), the first base64 image;
@@ -52,7 +52,7 @@ struct GenerateOptions {
   int width = 1024, height = 1024;
   int steps = 28;               // a1111
   std::string model;            // openai: model name (default "gpt-image-1"); a1111: ignored
-  std::string negative_prompt;  // a1111 / comfyui "{negative}" placeholder
+  std::string negative_prompt;  // a1111 / comfyui "{negative}" marker
   bool progress = true;
 };
 

@@ -110,7 +110,7 @@ struct Prompts {
 };
 // The built-in prompt files (prompts/vlm/<version>.txt, compiled in).
 Prompts builtin_prompts(VlmProtocol p);
-// The zero-shot prompt for one image, placeholders filled in.
+// The zero-shot prompt for one image, slots filled in.
 std::string zero_shot_prompt(const Prompts& prompts, std::string_view file_name, bool re_ask);
 // The fixed 25-key example object of the zero-shot prompt.
 std::string zero_shot_example(std::string_view file_name);

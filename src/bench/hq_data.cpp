@@ -16,6 +16,7 @@
 #include "emonet/csv.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/jsonl.h"
 #include "emonet/pydict.h"
 #include "emonet/strings.h"
 #include "emonet/taxonomy.h"
@@ -401,21 +402,8 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
   std::vector<double> column(E * I, kNaN);  // [e * I + i]
   std::vector<bool> seen(I, false);
   const std::string text = read_text(p.path);
-  std::size_t pos = 0, matched = 0;
-  long line_no = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (trim(line).empty()) continue;
-    json rec;
-    try {
-      rec = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(std::string("invalid JSON: ") + e.what(), {p.path, line_no, ""});
-    }
+  std::size_t matched = 0;
+  for_each_jsonl_record(text, p.path, [&](json& rec, long line_no) {
     if (!rec.is_object() || !rec.contains("image_path") || !rec["image_path"].is_string())
       throw Error("record has no 'image_path' string", {p.path, line_no, "image_path"});
     // An `emonet eval vlm` record carries "annotations" ("Group|Emotion" -> 0-7) instead.
@@ -424,7 +412,7 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
       throw Error("record has no 'results' object", {p.path, line_no, "results"});
     const std::string name = file_name_of(rec["image_path"].get<std::string>());
     auto it = image_of_name.find(name);
-    if (it == image_of_name.end()) continue;  // not an HQ image: not part of the benchmark
+    if (it == image_of_name.end()) return;  // not an HQ image: not part of the benchmark
     const std::size_t i = it->second;
     if (seen[i])
       throw Error("image '" + name + "' predicted twice", {p.path, line_no, "image_path"});
@@ -432,7 +420,7 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
     ++matched;
     if (vlm) {
       read_vlm_record(rec, data.emotion_keys, p.path, line_no, column, i, I);
-      continue;
+      return;
     }
     const json& results = rec["results"];
     for (std::size_t e = 0; e < E; ++e) {
@@ -446,7 +434,7 @@ void join_predictions(HqData& data, const HqPredictions& p, bool allow_missing) 
       if (!std::isfinite(d)) throw Error("score is not finite", {p.path, line_no, field});
       column[e * I + i] = d;
     }
-  }
+  });
   if (matched < I && !allow_missing) {
     std::vector<std::string> missing;
     for (std::size_t i = 0; i < I && missing.size() < 5; ++i)

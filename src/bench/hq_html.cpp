@@ -21,21 +21,6 @@ std::string f4(double v) {
   return std::isnan(v) ? "NaN" : fmt::format("{:.4f}", v);
 }
 
-// Viridis-like ramp from dark blue (0) to yellow (1), clamped.
-std::string colour(double v) {
-  if (std::isnan(v)) return "#dddddd";
-  const double t = std::clamp(v, 0.0, 1.0);
-  static const double stops[5][3] = {
-      {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
-  const double x = t * 4.0;
-  const int k = std::min(3, static_cast<int>(x));
-  const double f = x - k;
-  auto mix = [&](int c) {
-    return static_cast<int>(stops[k][c] + (stops[k + 1][c] - stops[k][c]) * f);
-  };
-  return fmt::format("rgb({},{},{})", mix(0), mix(1), mix(2));
-}
-
 std::string heatmap(const PairwiseMatrix& m) {
   const std::size_t n = m.annotators.size();
   const int cell = 34, left = 210, top = 210;
@@ -56,7 +41,8 @@ std::string heatmap(const PairwiseMatrix& m) {
       const int cx = left + static_cast<int>(j) * cell;
       s << fmt::format(
           R"~(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{} / {}: {}</title></rect>)~",
-          cx, y, cell - 1, cell - 1, colour(v), esc(m.annotators[i]), esc(m.annotators[j]), f4(v));
+          cx, y, cell - 1, cell - 1, heat_colour(v), esc(m.annotators[i]), esc(m.annotators[j]),
+          f4(v));
       s << fmt::format(
           R"~(<text x="{}" y="{}" text-anchor="middle" font-size="9" fill="{}">{}</text>)~",
           cx + cell / 2, y + cell / 2 + 3, v > 0.6 ? "#000" : "#fff",

@@ -40,20 +40,6 @@ std::string full(double v) {
   return std::isnan(v) ? "" : fmt::format("{}", v);
 }
 
-std::string colour(double v) {
-  if (std::isnan(v)) return "#dddddd";
-  const double t = std::clamp(v, 0.0, 1.0);
-  static const double stops[5][3] = {
-      {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
-  const double x = t * 4.0;
-  const int k = std::min(3, static_cast<int>(x));
-  const double f = x - k;
-  auto mix = [&](int c) {
-    return static_cast<int>(stops[k][c] + (stops[k + 1][c] - stops[k][c]) * f);
-  };
-  return fmt::format("rgb({},{},{})", mix(0), mix(1), mix(2));
-}
-
 std::string bars(const Leaderboard& b) {
   const double label_w = 220, plot_w = 480, row_h = 24, top = 30;
   const std::size_t n = b.rows.size() + 1;
@@ -121,7 +107,7 @@ std::string heatmap(const Leaderboard& b) {
       s += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {}"
           "</title></rect>",
-          label_w + cell * static_cast<double>(e), y, cell - 1, cell - 1, colour(values[e]),
+          label_w + cell * static_cast<double>(e), y, cell - 1, cell - 1, heat_colour(values[e]),
           html_escape(name + " / " + b.emotions[e]), f3(values[e]));
   };
   s += "<text x=\"10\" y=\"18\" font-weight=\"bold\">Mean kappa vs the experts per emotion "

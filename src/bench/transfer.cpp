@@ -12,6 +12,7 @@
 #include "emonet/csv.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/jsonl.h"
 #include "emonet/stats/descriptive.h"
 #include "emonet/strings.h"
 #include "emonet/taxonomy.h"
@@ -164,24 +165,9 @@ TransferReport evaluate_transfer(const std::string& jsonl_path, const TransferMa
   std::map<std::string, TransferClassResult> classes;
 
   const std::string text = read_text(jsonl_path);
-  std::size_t pos = 0;
-  long line_no = 0;
   std::vector<double> scores;
   std::vector<const std::string*> cls_of;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (trim(line).empty()) continue;
-    const ErrorContext where{jsonl_path, line_no, ""};
-    json rec;
-    try {
-      rec = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(std::string("invalid JSON: ") + e.what(), where);
-    }
+  for_each_jsonl_record(text, jsonl_path, [&](json& rec, long line_no) {
     if (!rec.is_object() || !rec.contains("results") || !rec["results"].is_object())
       throw Error("record has no 'results' object", {jsonl_path, line_no, "results"});
 
@@ -239,7 +225,7 @@ TransferReport evaluate_transfer(const std::string& jsonl_path, const TransferMa
     } else {
       ++r.without_ground_truth;
     }
-  }
+  });
   if (r.images == 0) throw Error("no records", {jsonl_path, 0, ""});
   for (auto& [k, c] : classes) r.classes.push_back(c);
   return r;

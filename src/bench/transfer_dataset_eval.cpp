@@ -13,6 +13,7 @@
 #include "emonet/bench_transfer_dataset.h"
 #include "emonet/csv.h"
 #include "emonet/error.h"
+#include "emonet/jsonl.h"
 #include "emonet/stats/bootstrap.h"
 #include "emonet/stats/descriptive.h"
 #include "emonet/stats/random.h"
@@ -81,28 +82,14 @@ Scored score_records(const Dataset& d, const std::string& text, const std::strin
 
   std::vector<double> exps;
   std::vector<int> head_class;
-  std::size_t pos = 0;
-  long line_no = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (trim(line).empty()) continue;
-    json rec;
-    try {
-      rec = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(std::string("invalid JSON: ") + e.what(), {source, line_no, ""});
-    }
+  for_each_jsonl_record(text, source, [&](json& rec, long line_no) {
     if (!rec.is_object() || !rec.contains("image_path") || !rec["image_path"].is_string())
       throw Error("record has no 'image_path' string", {source, line_no, "image_path"});
     if (!rec.contains("results") || !rec["results"].is_object())
       throw Error("record has no 'results' object", {source, line_no, "results"});
     const std::string id = record_id(rec["image_path"].get<std::string>(), root, root_abs);
     auto it = by_id.find(id);
-    if (it == by_id.end()) continue;  // not part of this dataset (e.g. another split)
+    if (it == by_id.end()) return;  // not part of this dataset (e.g. another split)
     const std::size_t i = it->second;
     if (seen_line[i])
       throw Error(fmt::format("second record for image {} (first on line {}); one record per "
@@ -142,7 +129,7 @@ Scored score_records(const Dataset& d, const std::string& text, const std::strin
         break;
       }
     }
-  }
+  });
   for (std::size_t i = 0; i < d.images.size(); ++i) {
     if (!seen_line[i])
       throw Error("no prediction for image " + d.images[i].id + " (of " +

@@ -53,7 +53,7 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember({"comfyui", "a1111", "openai"}));
   cmd->add_option("--endpoint", g.endpoint, "Server base URL (http://127.0.0.1:8188)")->required();
   cmd->add_option("--workflow", g.workflow,
-                  "comfyui: workflow JSON in API format with {prompt} (and {seed}) placeholders")
+                  "comfyui: workflow JSON in API format with {prompt} (and {seed}) markers")
       ->check(CLI::ExistingFile);
   cmd->add_option("--api-key-env", g.api_key_env,
                   "Environment variable holding the API key (openai default OPENAI_API_KEY)");
@@ -78,7 +78,7 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--steps", g.steps, "a1111: sampling steps")->capture_default_str();
   cmd->add_option("--model", g.model, "openai: model name (default gpt-image-1)");
   cmd->add_option("--negative", g.negative_prompt,
-                  "Negative prompt (a1111; comfyui {negative} placeholder)");
+                  "Negative prompt (a1111; comfyui {negative} marker)");
   cmd->add_option("--format", o->format, "Summary format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

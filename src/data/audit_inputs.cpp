@@ -12,6 +12,7 @@
 #include "emonet/data_audit.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/jsonl.h"
 #include "emonet/strings.h"
 #include "emonet/taxonomy.h"
 
@@ -214,27 +215,13 @@ ScoreTable load_scores(const std::string& path, const std::vector<AuditRow>& row
   std::vector<const Category*> heads;
   std::vector<bool> seen(rows.size(), false);
   const std::string text = read_file(path);
-  std::size_t pos = 0;
-  long line_no = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (trim(line).empty()) continue;
-    json rec;
-    try {
-      rec = json::parse(line);
-    } catch (const json::parse_error& e) {
-      throw Error(std::string("invalid JSON: ") + e.what(), {path, line_no, ""});
-    }
+  for_each_jsonl_record(text, path, [&](json& rec, long line_no) {
     if (!rec.is_object() || !rec.contains("image_path") || !rec["image_path"].is_string())
       throw Error("record has no 'image_path' string", {path, line_no, "image_path"});
     if (!rec.contains("results") || !rec["results"].is_object())
       throw Error("record has no 'results' object", {path, line_no, "results"});
     if (rec.contains("face") && !(rec["face"].is_number_integer() && rec["face"].get<long>() == 0))
-      continue;
+      return;
     const json& results = rec["results"];
     if (heads.empty()) {
       for (const auto& c : emotions())
@@ -248,7 +235,7 @@ ScoreTable load_scores(const std::string& path, const std::vector<AuditRow>& row
     const auto row = match(rec["image_path"].get<std::string>());
     if (!row) {
       ++t.unmatched;
-      continue;
+      return;
     }
     if (seen[*row])
       throw Error("image '" + rows[*row].item.id + "' predicted twice",
@@ -266,7 +253,7 @@ ScoreTable load_scores(const std::string& path, const std::vector<AuditRow>& row
       if (!std::isfinite(d)) throw Error("score is not finite", {path, line_no, field});
       t.per_row[*row][e] = d;
     }
-  }
+  });
   if (heads.empty()) throw Error("no prediction records", {path, 0, ""});
   return t;
 }

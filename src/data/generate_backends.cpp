@@ -134,7 +134,7 @@ json substitute_workflow(const json& workflow, const std::string& prompt,
   bool seed_done = false;
   if (!substitute(w, prompt, negative, seed, seed_done))
     throw Error(
-        "the workflow has no \"{prompt}\" placeholder (put it in the positive "
+        "the workflow has no \"{prompt}\" marker (put it in the positive "
         "CLIPTextEncode node's text)",
         {source, 0, "{prompt}"});
   if (!seed_done && w.is_object()) {

@@ -7,39 +7,11 @@
 #include <cmath>
 #include <thread>
 
+#include "core/curl_reply.h"
 #include "data/generate_internal.h"
 #include "emonet/strings.h"
 
 namespace emonet::data::detail {
-namespace {
-
-struct Received {
-  std::string body;
-  std::optional<double> retry_after_s;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* r = static_cast<Received*>(user);
-  if (r->body.size() > (256u << 20)) return 0;  // a reply this big is not an image reply
-  r->body.append(data, size * n);
-  return size * n;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
-  const std::string_view line(data, size * n);
-  const std::size_t colon = line.find(':');
-  if (colon != std::string_view::npos && to_lower(trim(line.substr(0, colon))) == "retry-after") {
-    // The delay-seconds form; an HTTP date falls back to the backoff schedule.
-    const std::string value(trim(line.substr(colon + 1)));
-    char* end = nullptr;
-    const double s = std::strtod(value.c_str(), &end);
-    if (end != value.c_str() && *end == '\0' && s >= 0 && std::isfinite(s))
-      static_cast<Received*>(user)->retry_after_s = s;
-  }
-  return size * n;
-}
-
-}  // namespace
 
 HttpClient::HttpClient(const GenerateOptions& options, std::string bearer_token)
     : options_(options), curl_(curl_easy_init()), rng_(std::random_device{}()) {
@@ -55,17 +27,15 @@ HttpReply HttpClient::send(const std::string& method, const std::string& url,
                            const std::string& body) {
   CURL* c = static_cast<CURL*>(curl_);
   curl_easy_reset(c);
-  Received rx;
+  emonet::detail::CurlReply rx;
+  rx.max_body = 256u << 20;  // a reply this big is not an image reply
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max(1.0, options_.request_timeout_s * 1000)));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "emonet/" EMONET_VERSION);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &rx);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &rx);
+  emonet::detail::capture_curl_reply(c, rx);
   curl_slist* headers = nullptr;
   if (!auth_.empty()) headers = curl_slist_append(headers, auth_.c_str());
   if (method == "POST") {

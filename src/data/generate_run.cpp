@@ -206,19 +206,19 @@ GenerateResult generate_dataset(const GenerateOptions& options) {
   result.rows = design.rows.size();
   std::set<std::string> done = read_state(out, design);
   result.skipped = done.size();
-  std::vector<std::size_t> todo;
+  std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < design.rows.size(); ++i)
-    if (!done.count(design.rows[i].id)) todo.push_back(i);
+    if (!done.count(design.rows[i].id)) pending.push_back(i);
 
   StateLog state(out / kStateFile);
   std::optional<Progress> bar;
-  if (o.progress) bar.emplace("generate " + o.backend, todo.size());
+  if (o.progress) bar.emplace("generate " + o.backend, pending.size());
   std::atomic<std::size_t> next{0};
   std::mutex mutex;  // guards done, failures
   auto worker = [&] {
     detail::HttpClient http(o, token);
-    for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
-      const Row& row = design.rows[todo[k]];
+    for (std::size_t k; (k = next.fetch_add(1)) < pending.size();) {
+      const Row& row = design.rows[pending[k]];
       try {
         detail::Generated g = backend(row, http);
         const fs::path image = out / row.file_name;
@@ -249,7 +249,7 @@ GenerateResult generate_dataset(const GenerateOptions& options) {
   };
   std::vector<std::thread> threads;
   const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(o.concurrency),
-                                              std::max<std::size_t>(todo.size(), 1));
+                                              std::max<std::size_t>(pending.size(), 1));
   for (std::size_t t = 0; t < n; ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   if (bar) bar->finish();

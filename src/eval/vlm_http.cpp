@@ -11,35 +11,11 @@
 #include <cstdlib>
 #include <thread>
 
-#include "emonet/strings.h"
+#include "core/curl_reply.h"
 #include "eval/vlm_internal.h"
 
 namespace emonet::eval::detail {
 namespace {
-
-struct Received {
-  std::string body;
-  std::optional<double> retry_after_s;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  static_cast<Received*>(user)->body.append(data, size * n);
-  return size * n;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
-  const std::string_view line(data, size * n);
-  const std::size_t colon = line.find(':');
-  if (colon != std::string_view::npos && to_lower(trim(line.substr(0, colon))) == "retry-after") {
-    // Only the delay-seconds form; an HTTP date falls back to the backoff schedule.
-    const std::string value(trim(line.substr(colon + 1)));
-    char* end = nullptr;
-    const double s = std::strtod(value.c_str(), &end);
-    if (end != value.c_str() && *end == '\0' && s >= 0 && std::isfinite(s))
-      static_cast<Received*>(user)->retry_after_s = s;
-  }
-  return size * n;
-}
 
 // splitmix64: a cheap per-client generator for the jitter.
 double next_unit(std::uint64_t& state) {
@@ -79,7 +55,7 @@ HttpResult HttpClient::post(const std::string& body) {
   CURL* c = static_cast<CURL*>(curl_);
   HttpResult r;
   for (int attempt = 0;; ++attempt) {
-    Received got;
+    emonet::detail::CurlReply got;
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
     if (!auth_.empty()) headers = curl_slist_append(headers, auth_.c_str());
     curl_easy_reset(c);
@@ -87,10 +63,7 @@ HttpResult HttpClient::post(const std::string& body) {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &got);
+    emonet::detail::capture_curl_reply(c, got);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(policy_.timeout_s * 1000));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     // No Accept-Encoding: replies are a few kB, and a server that compresses them (brotli

@@ -102,12 +102,12 @@ struct Exchange {
 Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const std::string& tag) {
   // The key holds the request with the image replaced by its hash, plus the endpoint and
   // protocol version: any change of model, prompt, image or sampling misses the cache.
-  const std::string placeholder = "blake2b:" + im.hash;
+  const std::string hash_token = "blake2b:" + im.hash;
   const std::string request = body.dump();  // serialised once: sent and, hashed, the key
   std::string request_for_key = request;
   for (std::size_t p = request_for_key.find(im.data_url); p != std::string::npos;
-       p = request_for_key.find(im.data_url, p + placeholder.size()))
-    request_for_key.replace(p, im.data_url.size(), placeholder);
+       p = request_for_key.find(im.data_url, p + hash_token.size()))
+    request_for_key.replace(p, im.data_url.size(), hash_token);
   const std::string key = detail::hash_hex(s.url + "\n" + protocol_version(s.o.protocol) + "\n" +
                                            tag + "\n" + request_for_key);
   Exchange e;

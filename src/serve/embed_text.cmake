@@ -1,5 +1,6 @@
 # Generates a C++ source defining one function that returns a file's bytes, so the
-# server never reads it from disk at run time (src/serve/openapi.json -> openapi_json()).
+# server never reads it from disk at run time (src/serve/openapi.json -> openapi_json(),
+# src/serve/web/demo.html -> demo_html()).
 #
 # Script mode:
 #   cmake -DINPUT=<file> -DOUTPUT=<file.cpp> -DFUNCTION=<qualified::name> -P embed_text.cmake
@@ -7,10 +8,8 @@
 if(NOT INPUT OR NOT OUTPUT OR NOT FUNCTION)
   message(FATAL_ERROR "embed_text.cmake needs INPUT, OUTPUT and FUNCTION")
 endif()
-file(READ "${INPUT}" hex HEX)
-string(LENGTH "${hex}" hex_length)
-math(EXPR size "${hex_length} / 2")
-string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/embed_common.cmake)
+emonet_file_as_bytes("${INPUT}" bytes size)
 string(REGEX MATCH "^(.*)::([^:]+)$" _ "${FUNCTION}")
 set(ns "${CMAKE_MATCH_1}")
 set(fn "${CMAKE_MATCH_2}")
@@ -19,10 +18,4 @@ string(APPEND body "#include <string_view>\n\nnamespace ${ns} {\nnamespace {\n")
 string(APPEND body "const unsigned char kBytes[] = {${bytes}0x00};\n}  // namespace\n\n")
 string(APPEND body "std::string_view ${fn}() {\n  return {reinterpret_cast<const char*>(kBytes), ${size}};\n}\n\n")
 string(APPEND body "}  // namespace ${ns}\n")
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" previous)
-  if(previous STREQUAL body)
-    return()
-  endif()
-endif()
-file(WRITE "${OUTPUT}" "${body}")
+emonet_write_if_changed("${OUTPUT}" "${body}")

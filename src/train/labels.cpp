@@ -10,6 +10,7 @@
 #include "emonet/csv.h"
 #include "emonet/error.h"
 #include "emonet/files.h"
+#include "emonet/jsonl.h"
 #include "emonet/pydict.h"
 #include "emonet/strings.h"
 #include "emonet/taxonomy.h"
@@ -70,23 +71,9 @@ std::optional<float> json_rating(const nlohmann::json& v, const ErrorContext& wh
 void read_jsonl(const std::string& path, LabelSet& set) {
   Builder b(set);
   const std::string text = read_file(path);
-  std::size_t pos = 0;
-  long line_no = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    const std::string line(trim(std::string_view(text).substr(pos, end - pos)));
-    pos = end + 1;
-    ++line_no;
-    if (line.empty()) continue;
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(std::string("invalid JSON: ") + e.what(), {path, line_no, ""});
-    }
+  for_each_jsonl_record(text, path, [&](nlohmann::json& j, long line_no) {
     if (!j.is_object()) throw Error("expected a JSON object per line", {path, line_no, ""});
-    if (j.contains("status") && j["status"] != "ok") continue;  // failed VLM records
+    if (j.contains("status") && j["status"] != "ok") return;  // failed VLM records
     std::string id;
     for (const char* k : {"image_path", "file_name", "image", "id"}) {
       if (j.contains(k)) {
@@ -115,7 +102,7 @@ void read_jsonl(const std::string& path, LabelSet& set) {
     }
     if (!any)
       throw Error("no labels (emotions, extra_dimensions or annotations)", {path, line_no, ""});
-  }
+  });
 }
 
 void read_metadata_csv(CsvReader& csv, LabelSet& set) {

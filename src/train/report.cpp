@@ -119,9 +119,11 @@ void hq_section(const ReportOptions& o, const Embeddings& emb,
   bench::HqData data = bench::load_hq(o.hq, 1);
   rep.hq_images = data.images.size();
   const auto match = join_ids(data.images, emb.ids);
-  std::string tmpl = (fs::temp_directory_path() / "emonet-report-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder");
-  const fs::path tmp(tmpl);
+  // mkdtemp replaces the six trailing X characters with a unique suffix.
+  std::string dir_pattern =
+      (fs::temp_directory_path() / ("emonet-report-" + std::string(6, 'X'))).string();
+  if (!::mkdtemp(dir_pattern.data())) throw Error("cannot create a temporary folder");
+  const fs::path tmp(dir_pattern);
   std::size_t missing = 0;
   for (auto m : match) missing += m == SIZE_MAX;
   if (missing) log << "emonet: " << missing << " HQ images have no embedding (rated as missing)\n";
