@@ -28,6 +28,12 @@
 
 namespace emonet::serve {
 
+// How long a batch waits to fill (see docs/serve.md "Dynamic batching").
+enum class BatchWait {
+  arrivals,  // up to max_delay_ms, and only while other requests are still being received
+  always,    // up to max_delay_ms (Triton's rule)
+};
+
 struct ServerOptions {
   std::string model = "large";  // large | small (download cache) or a model directory
   model::Precision precision = model::Precision::automatic;
@@ -36,6 +42,7 @@ struct ServerOptions {
   int port = 8000;  // 0 = any free port (bind() returns it)
   std::size_t max_batch = 8;
   double max_delay_ms = 5;
+  BatchWait batch_wait = BatchWait::arrivals;
   std::size_t queue = 64;     // images waiting, beyond which requests get 429
   double timeout_ms = 30000;  // a request not started by then gets 503
   bool faces = false;         // detect faces by default (?faces=false turns it off)

@@ -20,6 +20,7 @@ struct Options {
   serve::ServerOptions server;
   std::string listen = "127.0.0.1:8000";
   std::string precision = "auto";
+  std::string batch_wait = "arrivals";
   std::string face_model;
   std::size_t max_body_mb = 32;
   std::string keygen_label;
@@ -50,6 +51,7 @@ int run_server(Options& opt, const GlobalOptions& global) {
   serve::ServerOptions& o = opt.server;
   parse_listen(opt.listen, o);
   o.precision = model::parse_precision(opt.precision);
+  o.batch_wait = opt.batch_wait == "always" ? serve::BatchWait::always : serve::BatchWait::arrivals;
   if (!opt.face_model.empty()) o.face_detector = face_detector_options_for(opt.face_model);
   o.max_body = opt.max_body_mb << 20;
   o.announce = !global.quiet;
@@ -118,8 +120,9 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   cmd->add_option(
          "--precision", o->precision,
-         "auto (bf16 where the CPU has AVX-512-BF16 or AMX, else fp32), fp32 (reference) or bf16")
-      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+         "auto (bf16 where the CPU has AVX-512-BF16 or AMX, else fp32), fp32 (reference), bf16 "
+         "or int8 (quantised encoder matmuls; accuracy in docs/model.md)")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8", "auto"}))
       ->capture_default_str();
   cmd->add_option("--threads", s.threads, "CPU threads of the forward pass (0 = all cores)")
       ->check(CLI::Range(0, 1024))
@@ -130,6 +133,11 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--max-delay-ms", s.max_delay_ms,
                   "Longest time the oldest queued image waits for a batch to fill")
       ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
+  cmd->add_option("--batch-wait", o->batch_wait,
+                  "arrivals: wait --max-delay-ms only while other requests are still being "
+                  "received (a lone request runs at once); always: wait it out (Triton)")
+      ->check(CLI::IsMember({"arrivals", "always"}))
       ->capture_default_str();
   cmd->add_option("--queue", s.queue, "Images that may wait; beyond that requests get 429")
       ->check(CLI::Range(1, 100000))

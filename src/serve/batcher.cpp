@@ -63,14 +63,32 @@ void Batcher::finish_locked(Job& job, BatchStatus status) {
   done_cv_.notify_all();
 }
 
-BatchOutcome Batcher::run(std::vector<Image> images, std::function<bool()> client_alive) {
+void Batcher::arriving() {
+  std::lock_guard lk(m_);
+  ++arriving_;
+}
+
+void Batcher::not_coming() {
+  {
+    std::lock_guard lk(m_);
+    if (arriving_ > 0) --arriving_;
+  }
+  work_cv_.notify_all();  // the worker may be waiting for exactly this request
+}
+
+BatchOutcome Batcher::run(std::vector<Image> images, std::function<bool()> client_alive,
+                          bool announced) {
   auto job = std::make_shared<Job>();
   const std::size_t n = images.size();
-  if (n == 0) return {};
   job->images = std::move(images);
   job->predictions.resize(n);
   job->client_alive = std::move(client_alive);
   std::unique_lock lk(m_);
+  if (announced && arriving_ > 0) {
+    --arriving_;
+    work_cv_.notify_all();
+  }
+  if (n == 0) return {};
   if (stopping_) return {BatchStatus::stopped, {}, ""};
   if (live_ > 0 && live_ + n > o_.capacity) return {BatchStatus::full, {}, ""};
   job->enqueued = Clock::now();
@@ -108,10 +126,12 @@ void Batcher::work() {
     // Drop dead items at the front so the delay counts from the oldest live image.
     while (!queue_.empty() && queue_.front().job->finished) queue_.pop_front();
     if (queue_.empty()) continue;
-    if (!stopping_ && !hurry_) {
+    const auto nothing_coming = [&] { return o_.wait_for_arrivals && arriving_ == 0; };
+    if (!stopping_ && !hurry_ && !nothing_coming()) {
       const auto deadline = queue_.front().job->enqueued + o_.max_delay;
-      work_cv_.wait_until(lk, deadline,
-                          [&] { return stopping_ || hurry_ || live_ >= o_.max_batch; });
+      work_cv_.wait_until(lk, deadline, [&] {
+        return stopping_ || hurry_ || live_ >= o_.max_batch || nothing_coming();
+      });
     }
     std::vector<Item> batch;
     while (!queue_.empty() && batch.size() < o_.max_batch) {

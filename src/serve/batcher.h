@@ -3,8 +3,11 @@
 //
 // Batching rule (Triton's dynamic batcher): the worker starts a batch as soon as
 // `max_batch` images wait, or when the oldest waiting image has waited `max_delay`,
-// whichever comes first. A request's images may span batches; answers come back in the
-// request's order. Results do not depend on the batch: every image is scored by the same
+// whichever comes first. With `wait_for_arrivals` (the server's default) the wait also
+// ends as soon as no announced request is still on its way (see arriving()): waiting is
+// only worth it for images known to be coming, so a lone request on an idle server runs
+// at once instead of paying the delay. A request's images may span batches; answers come back in
+// the request's order. Results do not depend on the batch: every image is scored by the same
 // Model::predict arithmetic whatever else is in its batch (docs/serve.md says how far the
 // engine guarantees that).
 //
@@ -39,6 +42,9 @@ struct BatcherOptions {
   std::chrono::microseconds max_delay{5000};
   std::size_t capacity = 64;  // images waiting (a request larger than this fits an empty queue)
   std::chrono::milliseconds timeout{30000};
+  // false: always wait out max_delay (unless max_batch images wait); true: stop waiting
+  // once nothing announced by arriving() is still to come.
+  bool wait_for_arrivals = false;
 };
 
 enum class BatchStatus { done, full, timed_out, cancelled, failed, stopped };
@@ -57,8 +63,15 @@ class Batcher {
   Batcher& operator=(const Batcher&) = delete;
 
   // Queues the images, blocks until they are scored (or refused, see above).
-  // `client_alive` is asked right before the request's first batch runs.
-  BatchOutcome run(std::vector<Image> images, std::function<bool()> client_alive);
+  // `client_alive` is asked right before the request's first batch runs. `announced`: the
+  // request was announced with arriving(), and now counts as arrived.
+  BatchOutcome run(std::vector<Image> images, std::function<bool()> client_alive,
+                   bool announced = false);
+
+  // A request that will call run() soon (its body is being read or its images decoded);
+  // not_coming() withdraws it when it ends without calling run() (a 4xx answer).
+  void arriving();
+  void not_coming();
 
   std::size_t depth() const;  // images waiting
   // Refuses new work, scores everything already queued, joins the worker.
@@ -82,7 +95,8 @@ class Batcher {
   mutable std::mutex m_;
   std::condition_variable work_cv_, done_cv_;
   std::deque<Item> queue_;
-  std::size_t live_ = 0;  // queued images of jobs still waiting (queue_ may hold dead ones)
+  std::size_t live_ = 0;      // queued images of jobs still waiting (queue_ may hold dead ones)
+  std::size_t arriving_ = 0;  // announced requests not yet queued
   bool stopping_ = false, hurry_ = false;
   std::thread worker_;
 };

@@ -61,6 +61,7 @@ void Server::Impl::register_info_routes() {
     m["load_seconds"] = info.load_seconds;
     m["max_batch"] = o.max_batch;
     m["max_delay_ms"] = o.max_delay_ms;
+    m["batch_wait"] = o.batch_wait == BatchWait::always ? "always" : "arrivals";
     m["heads"] = std::move(heads);
     m["taxonomy"] = std::move(taxonomy);
     detail::reply_json(res, 200, ordered_json{{"models", ordered_json::array({m})}}.dump());

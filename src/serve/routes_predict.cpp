@@ -143,8 +143,9 @@ ordered_json top_emotions(const model::Prediction& p, std::size_t k) {
 std::vector<model::Prediction> score(Engine& e, std::vector<Image> images, const Request& req,
                                      const ServerOptions& o) {
   const int fd = detail::connection_of(req.remote_addr, req.remote_port, req.local_port);
-  auto outcome =
-      e.batcher->run(std::move(images), [fd] { return fd < 0 || !detail::peer_gone(fd); });
+  const bool announced = detail::take_announcement(e.batcher.get());
+  auto outcome = e.batcher->run(
+      std::move(images), [fd] { return fd < 0 || !detail::peer_gone(fd); }, announced);
   switch (outcome.status) {
     case detail::BatchStatus::done:
       return std::move(outcome.predictions);

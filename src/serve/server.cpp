@@ -48,6 +48,23 @@ namespace {
 // pre-routing handler to the post-routing handler.
 thread_local Clock::time_point t_start;
 thread_local bool t_counted = false;
+// The batcher this thread's request was announced to (a scoring request between its
+// headers and its run() call), so the worker knows an image is on its way.
+thread_local detail::Batcher* t_announced = nullptr;
+
+bool is_scoring_route(const Request& req) {
+  return req.method == "POST" && (req.path == "/v1/predict" || req.path == "/v1/embed");
+}
+
+}  // namespace
+
+bool detail::take_announcement(const detail::Batcher* batcher) {
+  if (t_announced == nullptr || t_announced != batcher) return false;
+  t_announced = nullptr;
+  return true;
+}
+
+namespace {
 
 bool needs_key(const ServerOptions& o, std::string_view path) {
   if (path.starts_with("/health/")) return !o.public_health;
@@ -121,6 +138,12 @@ Server::Impl::Impl(ServerOptions options) : o(std::move(options)) {
         return httplib::Server::HandlerResponse::Handled;
       }
     }
+    // Announced before the body is read (cpp-httplib reads it after this handler), so a
+    // batch about to start waits for this request's images instead of leaving them behind.
+    if (Engine* e = engine.load(); e && !t_announced && !draining && is_scoring_route(req)) {
+      e->batcher->arriving();
+      t_announced = e->batcher.get();
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
@@ -168,6 +191,10 @@ Server::Impl::Impl(ServerOptions options) : o(std::move(options)) {
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     metrics.request(detail::route_label(req.path), res.status, seconds);
+    if (t_announced) {  // answered without reaching the batcher (4xx, 503)
+      t_announced->not_coming();
+      t_announced = nullptr;
+    }
     if (t_counted) {
       t_counted = false;
       std::lock_guard lk(flight_m);
@@ -200,6 +227,7 @@ void Server::Impl::load_model() {
     bo.max_delay = std::chrono::microseconds(std::int64_t(o.max_delay_ms * 1000));
     bo.capacity = o.queue;
     bo.timeout = std::chrono::milliseconds(std::int64_t(o.timeout_ms));
+    bo.wait_for_arrivals = o.batch_wait == BatchWait::arrivals;
     e->batcher = std::make_unique<detail::Batcher>(e->model, bo, metrics);
     metrics.set_model_loaded(e->model.info().load_seconds);
     {

@@ -80,6 +80,9 @@ std::string route_label(std::string_view path);
 std::string_view allowed_methods(std::string_view path);
 // The OpenAPI description (src/serve/openapi.json, embedded at build time).
 std::string_view openapi_json();
+// True once per request that the pre-routing handler announced to `batcher` (see
+// Batcher::arriving()); the caller then passes announced = true to Batcher::run().
+bool take_announcement(const Batcher* batcher);
 
 }  // namespace detail
 }  // namespace emonet::serve

@@ -104,7 +104,7 @@ TEST(ServeCli, SigtermWithQueuedRequestsAnswersThemAllAndExitsZero) {
   const std::string path = test::tiny_image("b_gray.png");
   const auto expected = test::predict_records("'" + path + "'");
   ServeProcess p({"--model", test::tiny_model(), "--precision", "fp32", "--threads", "1",
-                  "--max-delay-ms", "2000", "--max-batch", "64"});
+                  "--max-delay-ms", "2000", "--max-batch", "64", "--batch-wait", "always"});
   auto c = test::client(p.port());
   ASSERT_TRUE(test::eventually([&] {
     const auto r = c.Get("/health/ready");

@@ -90,6 +90,7 @@ TEST(ServerErrors, FullQueueGets429AndAWaitPastTheTimeoutGets503) {
     auto o = test::tiny_options();
     o.queue = 1;
     o.max_delay_ms = 2000;  // the first request holds the only slot for 2 s
+    o.batch_wait = serve::BatchWait::always;
     RunningServer s(o);
     std::thread first([&] {
       auto c = s.client();
@@ -109,6 +110,7 @@ TEST(ServerErrors, FullQueueGets429AndAWaitPastTheTimeoutGets503) {
   {
     auto o = test::tiny_options();
     o.max_delay_ms = 3000;
+    o.batch_wait = serve::BatchWait::always;
     o.timeout_ms = 200;  // shorter than the batch delay: the request gives up first
     RunningServer s(o);
     auto c = s.client();
@@ -121,6 +123,7 @@ TEST(ServerErrors, FullQueueGets429AndAWaitPastTheTimeoutGets503) {
 TEST(ServerErrors, AClientThatHangsUpLosesItsQueueSlot) {
   auto o = test::tiny_options();
   o.max_delay_ms = 1000;
+  o.batch_wait = serve::BatchWait::always;
   RunningServer s(o);
   const std::string png = test::slurp(test::tiny_image("a_rgb.png"));
   // A raw socket sends a whole request, then closes before the batch runs.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -96,6 +97,30 @@ TEST(Server, ConcurrentRequestsEqualPredictRecordsAndBatchTogether) {
   const std::string problem = promtool_check(m->body, ran);
   EXPECT_EQ(problem, "");
   if (!ran) GTEST_SKIP() << "promtool (Debian's prometheus package) is not installed";
+}
+
+TEST(Server, ALoneRequestRunsAtOnceUnlessTheBatchWaitIsAlways) {
+  // --max-delay-ms is far longer than a tiny-model forward pass, so the elapsed time says
+  // whether the batch waited for it (a bound on behaviour, not a speed measurement).
+  const std::string png = test::slurp(test::tiny_image("a_rgb.png"));
+  const auto elapsed_ms = [&](serve::BatchWait wait, double delay_ms) {
+    auto o = test::tiny_options();
+    o.max_delay_ms = delay_ms;
+    o.batch_wait = wait;
+    RunningServer s(o);
+    auto c = s.client();
+    const auto warm = c.Post("/v1/predict", png, "image/png");  // first-pass allocations
+    EXPECT_TRUE(warm && warm->status == 200);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = c.Post("/v1/predict", png, "image/png");
+    const auto t1 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(r && r->status == 200);
+    return std::chrono::duration<double, std::milli>(t1 - t0).count();
+  };
+  EXPECT_LT(elapsed_ms(serve::BatchWait::arrivals, 20000), 10000)
+      << "a lone request waited for a batch that nothing was coming to fill";
+  EXPECT_GE(elapsed_ms(serve::BatchWait::always, 800), 800)
+      << "--batch-wait always did not wait out --max-delay-ms";
 }
 
 TEST(Server, MultipartAndJsonBodiesAnswerPredictionsInOrder) {
@@ -267,6 +292,7 @@ TEST(Server, ReadinessIs503WhileTheModelLoadsThen200) {
 TEST(Server, DrainAnswersQueuedRequestsAndTurnsReadinessOff) {
   auto o = test::tiny_options();
   o.max_delay_ms = 1500;  // the requests sit in the queue when the drain starts
+  o.batch_wait = serve::BatchWait::always;
   o.max_batch = 64;
   RunningServer s(o);
   const std::string png = test::slurp(test::tiny_image("a_rgb.png"));
