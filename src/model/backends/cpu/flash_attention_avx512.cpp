@@ -9,8 +9,11 @@
 // 4x64 scores are 16 accumulators fed by one K^T load per four FMAs; the online softmax
 // rescales the output accumulators; P·V runs over 16-lane slices of the head dimension
 // with the four rows' accumulators in registers. On the bf16 path of a CPU with
-// AVX-512-BF16 the scores come from vdpbf16ps on the bf16 inputs (twice the FMA rate, the
-// same products as oneDNN's bf16 matmul); the probabilities and P·V stay f32.
+// AVX-512-BF16 both products use vdpbf16ps (two bf16 products per f32 lane, twice the
+// FMA rate): the scores on the bf16 inputs (the same products as oneDNN's bf16 matmul),
+// and P·V on the probabilities rounded to bf16 with V kept as bf16 pairs of consecutive
+// keys, which is what the unfused bf16 path (softmax, then a bf16 matmul) computes too.
+// The softmax itself (max, exp, sums, rescaling) stays f32.
 #include <immintrin.h>
 
 #include "model/backends/cpu/flash_attention.h"
@@ -111,6 +114,69 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
     for (int v = 0; v < NV; ++v) s[r][v] = _mm512_mul_ps(acc[r][v], sc);
 }
 
+// acc[r][16 * (x0 + x) ...] += sum over the block's key pairs m of
+// p2[r][m] . v2[pair0 + m][16 * (x0 + x) ...] for NX slices of 16 head columns: every
+// accumulator of the kRows x NX tile stays in a register while the keys stream by.
+template <int NX>
+__attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16_slices(
+    const unsigned (*p2)[32], long pairs, const unsigned* v2, long dp, long pair0, long x0,
+    float* acc) {
+  __m512 o[kRows][NX];
+  for (int r = 0; r < kRows; ++r)
+    for (int x = 0; x < NX; ++x) o[r][x] = _mm512_loadu_ps(acc + r * dp + 16 * (x0 + x));
+  for (long m = 0; m < pairs; ++m) {
+    __m512bh v[NX];
+    for (int x = 0; x < NX; ++x)
+      v[x] = (__m512bh)_mm512_loadu_si512(v2 + (pair0 + m) * dp + 16 * (x0 + x));
+    for (int r = 0; r < kRows; ++r) {
+      const __m512bh p = (__m512bh)_mm512_set1_epi32(int(p2[r][m]));
+      for (int x = 0; x < NX; ++x) o[r][x] = _mm512_dpbf16_ps(o[r][x], p, v[x]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r)
+    for (int x = 0; x < NX; ++x) _mm512_storeu_ps(acc + r * dp + 16 * (x0 + x), o[r][x]);
+}
+
+// P·V of one block of nv 16-key vectors on bf16: probs ([kRows, 64] f32, dead keys 0) is
+// rounded to bf16 pairs (round to nearest even, as float_to_bf16), then the slices of the
+// head go five at a time (20 accumulators, 5 V vectors and a broadcast fit 32 registers).
+__attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16(const float* probs, int nv,
+                                                                     const unsigned* v2, long dp,
+                                                                     long j0, float* acc) {
+  alignas(64) unsigned p2[kRows][32];
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < nv; v += 2) {
+      const __m512 lo = _mm512_loadu_ps(probs + r * 64 + 16 * v);
+      if (v + 1 < nv) {
+        const __m512 hi = _mm512_loadu_ps(probs + r * 64 + 16 * (v + 1));
+        _mm512_store_si512(&p2[r][8 * v], (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+      } else {
+        _mm256_store_si256(reinterpret_cast<__m256i*>(&p2[r][8 * v]),
+                           (__m256i)_mm512_cvtneps_pbh(lo));
+      }
+    }
+  const long pairs = 8L * nv, dv = dp / 16;
+  for (long x0 = 0; x0 < dv; x0 += 5) {
+    switch (dv - x0 < 5 ? dv - x0 : 5) {
+      case 1:
+        pv_bf16_slices<1>(p2, pairs, v2, dp, j0 / 2, x0, acc);
+        break;
+      case 2:
+        pv_bf16_slices<2>(p2, pairs, v2, dp, j0 / 2, x0, acc);
+        break;
+      case 3:
+        pv_bf16_slices<3>(p2, pairs, v2, dp, j0 / 2, x0, acc);
+        break;
+      case 4:
+        pv_bf16_slices<4>(p2, pairs, v2, dp, j0 / 2, x0, acc);
+        break;
+      default:
+        pv_bf16_slices<5>(p2, pairs, v2, dp, j0 / 2, x0, acc);
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch,
@@ -131,8 +197,21 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
   const long pairs = (d + 1) / 2;
   auto* kt2 = reinterpret_cast<unsigned*>(kt);  // [pairs, nkp]
   auto* qp = reinterpret_cast<unsigned*>(qs);   // [kRows, dp / 2]
+  auto* v2 = reinterpret_cast<unsigned*>(vs);   // dot: [nkp / 2, dp] pairs of keys 2i, 2i+1
   const long kv0 = long(b * a.kv_batch_stride + h * d);
   if (dot) {
+    const auto* v16 = static_cast<const unsigned short*>(a.v);
+    for (long i = 0; i < nkp / 2; ++i)
+      for (long c0 = 0; c0 < dp; c0 += 16) {
+        const long j = 2 * i;
+        const __mmask16 m0 = j < nk ? tail_mask(d - c0) : __mmask16(0);
+        const __mmask16 m1 = j + 1 < nk ? tail_mask(d - c0) : __mmask16(0);
+        const __m512i lo =
+            _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m0, v16 + kv0 + j * a.kv_ld + c0));
+        const __m512i hi =
+            _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m1, v16 + kv0 + (j + 1) * a.kv_ld + c0));
+        _mm512_storeu_si512(v2 + i * dp + c0, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
+      }
     const auto* k16 = static_cast<const unsigned short*>(a.k);
     for (long j = 0; j < nkp; ++j)
       for (long c = 0; c < pairs; ++c) {
@@ -144,12 +223,11 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
         kt2[c * nkp + j] = lo | (hi << 16);
       }
   }
-  for (long j = 0; j < nkp; ++j) {
+  for (long j = 0; j < nkp && !dot; ++j) {
     for (long c0 = 0; c0 < dp; c0 += 16) {
       const __mmask16 m = j < nk ? tail_mask(d - c0) : __mmask16(0);
       const __m512 kx = load16(a.k, kv0 + j * a.kv_ld + c0, bf16, m);
       _mm512_storeu_ps(vs + j * dp + c0, load16(a.v, kv0 + j * a.kv_ld + c0, bf16, m));
-      if (dot) continue;
       alignas(64) float tmp[16];
       _mm512_store_ps(tmp, kx);
       for (long c = c0; c < c0 + 16 && c < d; ++c) kt[c * nkp + j] = tmp[c - c0];
@@ -239,6 +317,10 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
         for (long c0 = 0; c0 < dp; c0 += 16)
           _mm512_storeu_ps(acc + r * dp + c0,
                            _mm512_mul_ps(cv, _mm512_loadu_ps(acc + r * dp + c0)));
+      }
+      if (dot) {
+        pv_bf16(probs, nv, v2, dp, j0, acc);
+        continue;
       }
       // acc[r] += sum_j p[r][j] * V[j], one 16-wide slice of the head at a time.
       const long nj = 16L * nv;
