@@ -56,32 +56,36 @@ def make_images(work, count):
 
 
 def line_times(cmd):
-    """Runs cmd, returns the arrival time of each stdout line."""
+    """Runs cmd, returns the arrival time of each stdout line and the lines."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    times = [time.perf_counter() for _ in iter(proc.stdout.readline, "")]
+    times, lines = [], []
+    for line in iter(proc.stdout.readline, ""):
+        times.append(time.perf_counter())
+        lines.append(line)
     err = proc.stderr.read()
     if proc.wait() != 0:
         sys.exit(f"{' '.join(cmd)} failed: {err}")
-    return times
+    return times, lines
 
 
 def offline(emonet, model, images, batch1_n, batch8_n, threads):
     base = [emonet, "--quiet", "predict", "--model", model, "--threads", str(threads), "--format", "jsonl"]
-    t = line_times(base + ["--batch", "1"]
-                   + images[:batch1_n])
+    t, lines = line_times(base + ["--batch", "1"] + images[:batch1_n])
+    # Each image's batch-1 results: the served answers (batched with others) must equal them.
+    expected = {i: json.loads(line)["results"] for i, line in enumerate(lines)}
     gaps = [b - a for a, b in zip(t, t[1:])]
     single = statistics.median(gaps)
     emit({"measure": "offline_batch1", "images": batch1_n, "gaps_s": [round(g, 4) for g in gaps],
           "single_image_s": single})
     imgs = (images * ((batch8_n + len(images) - 1) // len(images)))[:batch8_n]
-    t = line_times(base + ["--batch", "8"] + imgs)
+    t, _ = line_times(base + ["--batch", "8"] + imgs)
     # Records of one batch arrive together; measure from the end of the first burst (the
     # model load and the first batch's warm-up excluded) to the end of the last.
     ends = [t[i] for i in range(7, len(t), 8)]
     rate = 8 * (len(ends) - 1) / (ends[-1] - ends[0])
     emit({"measure": "offline_batch8", "images": batch8_n, "images_per_s": rate,
           "batch_spans_s": [round(b - a, 3) for a, b in zip(ends, ends[1:])]})
-    return single, rate
+    return single, rate, expected
 
 
 def free_port():
@@ -121,11 +125,13 @@ def batch_totals(port):
     return (float(s.group(1)), float(c.group(1))) if s and c else (None, None)
 
 
-def load(port, blobs, concurrency, requests, timeout_s):
-    """Closed loop: `concurrency` threads post until `requests` were issued."""
+def load(port, blobs, concurrency, requests, timeout_s, expected=None):
+    """Closed loop: `concurrency` threads post until `requests` were issued. With
+    `expected` (blob index -> offline batch-1 results), counts answers that differ."""
     lock = threading.Lock()
     issued = [0]
     latencies, errors = [], []
+    compared = [0, 0]  # answers checked against `expected`, of which differing
 
     def worker(k):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
@@ -135,7 +141,8 @@ def load(port, blobs, concurrency, requests, timeout_s):
                     break
                 n = issued[0]
                 issued[0] += 1
-            body = blobs[(n + k) % len(blobs)]
+            index = (n + k) % len(blobs)
+            body = blobs[index]
             start = time.perf_counter()
             try:
                 conn.request("POST", "/v1/predict", body=body, headers={"Content-Type": "image/jpeg"})
@@ -147,6 +154,11 @@ def load(port, blobs, concurrency, requests, timeout_s):
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
             end = time.perf_counter()
+            if ok and expected and index in expected:
+                same = json.loads(data)["results"] == expected[index]
+                with lock:
+                    compared[0] += 1
+                    compared[1] += 0 if same else 1
             with lock:
                 (latencies if ok else errors).append((end - start) if ok else data[:200].decode(errors="replace"))
         conn.close()
@@ -165,7 +177,8 @@ def load(port, blobs, concurrency, requests, timeout_s):
 
     return {"requests": requests, "answered": len(lat), "errors": len(errors), "error_sample": errors[:2],
             "span_s": span, "images_per_s": len(lat) / span, "p50_s": statistics.median(lat) if lat else None,
-            "p99_s": pct(0.99), "max_s": lat[-1] if lat else None}
+            "p99_s": pct(0.99), "max_s": lat[-1] if lat else None,
+            "compared_with_batch1": compared[0], "differing_from_batch1": compared[1]}
 
 
 def stop(proc):
@@ -197,6 +210,8 @@ def main():
     ap.add_argument("--peer-cap", type=float, default=150.0, help="skip further peer levels after one this long")
     ap.add_argument("--peer", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--single-images", type=int, default=8,
+                    help="images of the offline batch-1 run (compute time, reference answers)")
     a = ap.parse_args()
     levels = [int(x) for x in a.levels.split(",")]
     counts = dict(zip(levels, (int(x) for x in a.requests.split(","))))
@@ -205,7 +220,8 @@ def main():
     blobs = [open(p, "rb").read() for p in images]
     emit({"measure": "machine", "load_avg": os.getloadavg(), "cpus": os.cpu_count()})
 
-    single, offline_rate = offline(a.emonet, a.model, images, 5, 24, a.threads)
+    single, offline_rate, expected = offline(a.emonet, a.model, images, a.single_images, 24,
+                                             a.threads)
 
     port = free_port()
     log = open(os.path.join(a.work, "serve.log"), "w")
@@ -217,7 +233,7 @@ def main():
     results = {}
     for c in levels:
         s0, n0 = batch_totals(port)
-        r = load(port, blobs, c, max(c, counts[c]), 600)
+        r = load(port, blobs, c, max(c, counts[c]), 600, expected)
         s1, n1 = batch_totals(port)
         r["mean_batch"] = (s1 - s0) / (n1 - n0) if n0 is not None and n1 > n0 else None
         r.update({"server": "emonet", "concurrency": c, "load_avg": os.getloadavg()})
@@ -254,6 +270,10 @@ def main():
     if c1:
         summary["c1_p50_minus_single_ms"] = 1000 * (c1["p50_s"] - single)
         summary["target_c1_met"] = c1["p50_s"] <= single + 0.005
+    summary["served_differing_from_batch1"] = sum(
+        r.get("differing_from_batch1", 0) for (srv, _), r in results.items() if srv == "emonet")
+    summary["served_compared_with_batch1"] = sum(
+        r.get("compared_with_batch1", 0) for (srv, _), r in results.items() if srv == "emonet")
     for c in levels:
         e, p = results.get(("emonet", c)), results.get(("peer", c))
         if e and p and p["answered"]:

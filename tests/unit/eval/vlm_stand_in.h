@@ -69,6 +69,9 @@ class StandIn {
     // cpp-httplib's default pool has max(8, cores - 1) threads: too few to observe 64
     // requests in flight.
     server_.new_task_queue = [] { return new httplib::ThreadPool(160); };
+    // As real inference servers do (uvicorn, llama.cpp): cpp-httplib writes headers and body
+    // separately, and with Nagle on the body waits for the client's delayed ACK (~40 ms).
+    server_.set_tcp_nodelay(true);
     server_.Post("/v1/chat/completions",
                  [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = server_.bind_to_any_port("127.0.0.1");
