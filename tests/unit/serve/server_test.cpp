@@ -119,6 +119,27 @@ TEST(Server, ALoneRequestRunsAtOnceUnlessTheBatchWaitIsAlways) {
   };
   EXPECT_LT(elapsed_ms(serve::BatchWait::arrivals, 20000), 10000)
       << "a lone request waited for a batch that nothing was coming to fill";
+
+  // Requests answered without reaching the batcher (422, 415) must withdraw their
+  // announcement, or a later request on another connection waits for them.
+  auto o = test::tiny_options();
+  o.max_delay_ms = 20000;
+  RunningServer s(o);
+  const std::string corrupt = test::slurp(test::kTiny + "/images_bad/b_corrupt.jpg");
+  for (int i = 0; i < 3; ++i) {
+    auto bad = s.client();
+    const auto r = bad.Post("/v1/predict", corrupt, "image/jpeg");
+    EXPECT_TRUE(r && r->status == 422);
+    const auto t = bad.Post("/v1/predict", "text", "text/plain");
+    EXPECT_TRUE(t && t->status == 415);
+  }
+  auto good = s.client();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = good.Post("/v1/predict", png, "image/png");
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(r && r->status == 200);
+  EXPECT_LT(ms, 10000) << "an answered bad request left its announcement behind";
   EXPECT_GE(elapsed_ms(serve::BatchWait::always, 800), 800)
       << "--batch-wait always did not wait out --max-delay-ms";
 }
