@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--serve") {  // only the stand-in (for profiling)
     test_stand_in::StandIn s;
     s.latency(std::chrono::milliseconds(latency_ms));
+    s.record_bodies(false);
     std::printf("%s\n", s.url().c_str());
     std::fflush(stdout);
     pause();
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
     close(ports[0]);
     test_stand_in::StandIn s;
     s.latency(std::chrono::milliseconds(latency_ms));
+    s.record_bodies(false);
     const std::string url = s.url();
     if (write(ports[1], url.data(), url.size()) < 0) _exit(1);
     close(ports[1]);

@@ -28,6 +28,10 @@ namespace emonet::eval::detail {
 // Hex BLAKE2b-256 of `data` (libsodium).
 std::string hash_hex(std::string_view data);
 
+// first_token_top_logprobs() on a body already parsed (`j`, discarded when it was not
+// JSON; `body` names the parse error then).
+std::vector<TokenLogprob> first_token_top_logprobs(const nlohmann::json& j, std::string_view body);
+
 // Request/response pairs by key. One connection guarded by a mutex: the network, not
 // the cache, is the bottleneck. Thread-safe.
 class ResponseCache {
@@ -36,6 +40,7 @@ class ResponseCache {
   ~ResponseCache();
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
+  bool enabled() const { return db_ != nullptr; }
   std::optional<std::string> get(const std::string& key);
   void put(const std::string& key, const std::string& request, const std::string& response);
 

@@ -8,6 +8,7 @@
 #include "emonet/strings.h"
 #include "emonet/taxonomy.h"
 #include "eval/prompt_texts.h"
+#include "eval/vlm_internal.h"
 
 namespace emonet::eval {
 namespace {
@@ -30,8 +31,9 @@ std::vector<const Category*> example_categories() {
   return out;
 }
 
-// guide.json-like options: labels in canonical order and the group buttons.
-std::string options_blob() {
+// guide.json-like options: labels in canonical order and the group buttons. Built once:
+// every zero-shot request carries it.
+std::string make_options_blob() {
   nlohmann::ordered_json o;
   o["labels"] = nlohmann::json::array();
   for (const auto& c : emotions()) o["labels"].push_back(std::string(c.name));
@@ -43,6 +45,30 @@ std::string options_blob() {
   }
   o["buttons"] = buttons;
   return o.dump();
+}
+const std::string& options_blob() {
+  static const std::string blob = make_options_blob();
+  return blob;
+}
+
+// The example's "value" object (the same for every image).
+const std::string& zero_shot_example_value() {
+  static const std::string value = [] {
+    nlohmann::ordered_json v;
+    for (const Category* c : example_categories()) v[std::string(c->hq_key)] = "<Int 1-7>";
+    return v.dump();
+  }();
+  return value;
+}
+
+const std::string& multi_shot_emotion_list() {
+  static const std::string list = [] {
+    std::string out;
+    for (const auto& c : emotions())
+      out += "- " + std::string(c.name) + ": " + std::string(c.description) + "\n";
+    return out;
+  }();
+  return list;
 }
 
 }  // namespace
@@ -136,6 +162,12 @@ std::vector<TokenLogprob> first_token_top_logprobs(std::string_view response_bod
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("response is not JSON: ") + e.what());
   }
+  return detail::first_token_top_logprobs(j, response_body);
+}
+
+std::vector<TokenLogprob> detail::first_token_top_logprobs(const nlohmann::json& j,
+                                                           std::string_view response_body) {
+  if (j.is_discarded()) return emonet::eval::first_token_top_logprobs(response_body);
   const nlohmann::json* list = nullptr;
   try {
     const auto& content = j.at("choices").at(0).at("logprobs").at("content");
@@ -163,12 +195,10 @@ Prompts builtin_prompts(VlmProtocol p) {
 }
 
 std::string zero_shot_example(std::string_view file_name) {
-  nlohmann::ordered_json e;
-  e["key"] = {"<folder>", "<model>", std::string(file_name)};
-  nlohmann::ordered_json v;
-  for (const Category* c : example_categories()) v[std::string(c->hq_key)] = "<Int 1-7>";
-  e["value"] = v;
-  return e.dump();
+  // As nlohmann::ordered_json would print {"key": [...], "value": {...}}, without
+  // rebuilding the constant part per image.
+  const nlohmann::json key = {"<folder>", "<model>", std::string(file_name)};
+  return "{\"key\":" + key.dump() + ",\"value\":" + zero_shot_example_value() + "}";
 }
 
 std::string zero_shot_prompt(const Prompts& prompts, std::string_view file_name, bool re_ask) {
@@ -181,11 +211,8 @@ std::string zero_shot_prompt(const Prompts& prompts, std::string_view file_name,
 }
 
 std::string multi_shot_prompt(const Prompts& prompts, bool re_ask) {
-  std::string list;
-  for (const auto& c : emotions())
-    list += "- " + std::string(c.name) + ": " + std::string(c.description) + "\n";
   std::string s = prompts.main;
-  replace_all(s, "{{EMOTIONS}}", list);
+  replace_all(s, "{{EMOTIONS}}", multi_shot_emotion_list());
   replace_all(s, "{{ADDENDUM}}", re_ask ? prompts.addendum : "");
   return s;
 }

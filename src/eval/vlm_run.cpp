@@ -97,21 +97,25 @@ struct Exchange {
   std::string body, error;
   int tries = 0;
   json usage;
+  json parsed;  // the body, parsed once (discarded when it is not JSON)
 };
 
 Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const std::string& tag) {
   // The key holds the request with the image replaced by its hash, plus the endpoint and
   // protocol version: any change of model, prompt, image or sampling misses the cache.
-  const std::string hash_token = "blake2b:" + im.hash;
   const std::string request = body.dump();  // serialised once: sent and, hashed, the key
-  std::string request_for_key = request;
-  for (std::size_t p = request_for_key.find(im.data_url); p != std::string::npos;
-       p = request_for_key.find(im.data_url, p + hash_token.size()))
-    request_for_key.replace(p, im.data_url.size(), hash_token);
-  const std::string key = detail::hash_hex(s.url + "\n" + protocol_version(s.o.protocol) + "\n" +
-                                           tag + "\n" + request_for_key);
+  std::string request_for_key, key;
+  if (s.cache.enabled()) {  // without a cache the key is never used: skip the hashing
+    const std::string hash_token = "blake2b:" + im.hash;
+    request_for_key = request;
+    for (std::size_t p = request_for_key.find(im.data_url); p != std::string::npos;
+         p = request_for_key.find(im.data_url, p + hash_token.size()))
+      request_for_key.replace(p, im.data_url.size(), hash_token);
+    key = detail::hash_hex(s.url + "\n" + protocol_version(s.o.protocol) + "\n" + tag + "\n" +
+                           request_for_key);
+  }
   Exchange e;
-  if (auto hit = s.cache.get(key)) {
+  if (auto hit = s.cache.enabled() ? s.cache.get(key) : std::nullopt) {
     ++s.hits;
     e.ok = true;
     e.cached = true;
@@ -131,9 +135,10 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
     }
     e.ok = true;
     e.body = r.body;
-    s.cache.put(key, request_for_key, e.body);
+    if (s.cache.enabled()) s.cache.put(key, request_for_key, e.body);
   }
-  const json j = json::parse(e.body, nullptr, false);
+  e.parsed = json::parse(e.body, nullptr, false);
+  const json& j = e.parsed;
   if (j.is_object() && j.contains("usage") && j["usage"].is_object()) {
     e.usage = j["usage"];
   }
@@ -151,8 +156,7 @@ Exchange ask(Shared& s, HttpClient& client, const Image& im, json body, const st
 }
 
 // choices[0].message.content, or nullopt.
-std::optional<std::string> reply_text(const std::string& body) {
-  const json j = json::parse(body, nullptr, false);
+std::optional<std::string> reply_text(const json& j) {
   try {
     const auto& c = j.at("choices").at(0).at("message").at("content");
     if (c.is_string()) return c.get<std::string>();
@@ -206,7 +210,7 @@ json run_zero_shot(Shared& s, HttpClient& client, const Image& im) {
       break;
     }
     add_usage(usage, e.usage);
-    const auto text = reply_text(e.body);
+    const auto text = reply_text(e.parsed);
     if (!text) {
       errors.push_back("response has no choices[0].message.content");
       last_raw = e.body;
@@ -258,7 +262,7 @@ json run_multi_shot(Shared& s, HttpClient& client, const Image& im) {
     rec["raw"] = e.body;
   } else {
     add_usage(usage, e.usage);
-    const auto text = reply_text(e.body);
+    const auto text = reply_text(e.parsed);
     const auto reply = text ? parse_multi_shot_reply(*text) : MultiShotReply{};
     if (!reply.valid) {
       rec["status"] = "parse_failed";
@@ -306,7 +310,7 @@ json run_yes_no(Shared& s, HttpClient& client, const Image& im) {
     }
     add_usage(usage, e.usage);
     try {
-      const auto r = yes_no_readout(first_token_top_logprobs(e.body));
+      const auto r = yes_no_readout(detail::first_token_top_logprobs(e.parsed, e.body));
       share[key] = r.yes_no_share;
       if (r.p_yes) {
         p_yes[key] = *r.p_yes;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -72,9 +73,20 @@ class StandIn {
     // As real inference servers do (uvicorn, llama.cpp): cpp-httplib writes headers and body
     // separately, and with Nagle on the body waits for the client's delayed ACK (~40 ms).
     server_.set_tcp_nodelay(true);
+    // Also as they do: keep connections open (cpp-httplib closes one after 5 requests by
+    // default) and a deep accept queue. cpp-httplib 0.11 listens with a backlog of 5, so
+    // 64 clients reconnecting at once lose SYNs and wait out the 1 s SYN retransmit;
+    // listen() again on the bound socket raises the backlog (Linux).
+    server_.set_keep_alive_max_count(1000000);
+    server_.set_socket_options([this](socket_t sock) {
+      const int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd_ = static_cast<int>(sock);
+    });
     server_.Post("/v1/chat/completions",
                  [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = server_.bind_to_any_port("127.0.0.1");
+    if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // bind_to_any_port() already listens: early connections wait in the backlog.
   }
@@ -102,6 +114,8 @@ class StandIn {
     yes_no_by_tag_[tag] = std::move(cases);
   }
   void latency(std::chrono::milliseconds ms) { latency_ = ms; }
+  // Keep every request body for bodies() (default); a benchmark's millions would not fit.
+  void record_bodies(bool on) { record_bodies_ = on; }
   // Requests arriving while more than `n` are in flight get 429 at once (no Retry-After).
   void throttle_above(int n) { throttle_above_ = n; }
   // Every request in flight beyond `n` adds `step` to the latency (a queueing server).
@@ -142,6 +156,7 @@ class StandIn {
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res) {
+    const auto arrived = Clock::now();
     const int now = ++in_flight_;
     for (int m = max_in_flight_; now > m && !max_in_flight_.compare_exchange_weak(m, now);) {
     }
@@ -157,23 +172,26 @@ class StandIn {
     }
     auto delay = latency_;
     if (queue_above_ > 0 && now > queue_above_) delay += queue_step_ * (now - queue_above_);
-    if (delay.count() > 0) std::this_thread::sleep_for(delay);
-    const json body = json::parse(req.body);
+    // The latency counts from arrival, and the stand-in's own parsing falls inside it, as a
+    // real server's does.
+    json body = json::parse(req.body);
     std::string url, text;
     for (const auto& part : body["messages"][0]["content"]) {
       if (part["type"] == "image_url") url = part["image_url"]["url"];
       if (part["type"] == "text") text = part["text"];
     }
     const std::string tag = decode_base64(url.substr(url.find(',') + 1));
+    const bool wants_logprobs = body.contains("logprobs");
+    if (delay.count() > 0) std::this_thread::sleep_until(arrived + delay);
     Action a;
     {
       std::lock_guard lock(mutex_);
       times_[tag].push_back(Clock::now());
-      bodies_[tag].push_back(body);
+      if (record_bodies_) bodies_[tag].push_back(std::move(body));
       authorization_ = req.get_header_value("Authorization");
       const auto own = yes_no_by_tag_.find(tag);
       const auto& cases = own != yes_no_by_tag_.end() ? own->second : yes_no_;
-      if (!cases.empty() && body.contains("logprobs")) {
+      if (!cases.empty() && wants_logprobs) {
         for (std::size_t i = 0; i < emotions().size(); ++i)
           if (text.find("express " + std::string(emotions()[i].name) + "?") != std::string::npos)
             a = {Action::kBody, logprob_body(cases[i]), 200, {}};
@@ -226,6 +244,7 @@ class StandIn {
 
   httplib::Server server_;
   int port_ = 0;
+  int listen_fd_ = -1;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -238,6 +257,7 @@ class StandIn {
   Action fallback_ = say(value_reply(25));
   std::string authorization_;
   std::chrono::milliseconds latency_{0};
+  std::atomic<bool> record_bodies_{true};
   std::atomic<int> throttle_above_{0}, queue_above_{0}, throttled_{0};
   std::chrono::milliseconds queue_step_{0};
   std::atomic<int> in_flight_{0}, max_in_flight_{0};
