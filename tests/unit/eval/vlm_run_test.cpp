@@ -185,6 +185,8 @@ TEST(VlmRun, ConcurrencyIsTheNumberOfRequestsInFlight) {
   EXPECT_EQ(sum.ok, 16u);
   EXPECT_LE(s.max_in_flight(), 4);
   EXPECT_GE(s.max_in_flight(), 2);
+  // Each slot keeps its connection open across images (keep-alive): no reconnects.
+  EXPECT_LE(s.connections(), 4u);
 }
 
 TEST(VlmRun, YesNoMatchesTheNumPyReference) {

@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -143,6 +144,11 @@ class StandIn {
     return bodies_[tag];
   }
   int max_in_flight() const { return max_in_flight_; }
+  // TCP connections that sent requests (by the client's port).
+  std::size_t connections() {
+    std::lock_guard lock(mutex_);
+    return client_ports_.size();
+  }
   std::vector<std::string> tags() {
     std::lock_guard lock(mutex_);
     std::vector<std::string> out;
@@ -187,6 +193,7 @@ class StandIn {
     {
       std::lock_guard lock(mutex_);
       times_[tag].push_back(Clock::now());
+      client_ports_.insert(req.remote_port);
       if (record_bodies_) bodies_[tag].push_back(std::move(body));
       authorization_ = req.get_header_value("Authorization");
       const auto own = yes_no_by_tag_.find(tag);
@@ -251,6 +258,7 @@ class StandIn {
   bool stopping_ = false;
   std::map<std::string, std::deque<Action>> scripts_;
   std::map<std::string, std::vector<Clock::time_point>> times_;
+  std::set<int> client_ports_;
   std::map<std::string, std::vector<json>> bodies_;
   std::vector<json> yes_no_;
   std::map<std::string, std::vector<json>> yes_no_by_tag_;
