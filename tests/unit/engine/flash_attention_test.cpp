@@ -18,7 +18,7 @@ namespace {
 
 const std::string kDir = EMONET_ATTENTION_FIXTURES;
 const char* kCases[] = {"b1_h4_d16_q16_k16", "b3_h3_d20_q37_k37", "b2_h2_d72_q1_k130",
-                        "b2_h16_d72_q70_k70"};
+                        "b2_h16_d72_q70_k70", "b1_h2_d72_q6_k577"};
 
 std::vector<FlashKernel> kernels() {
   std::vector<FlashKernel> k = {FlashKernel::scalar, FlashKernel::automatic};
@@ -110,7 +110,8 @@ TEST(FlashAttention, Bf16MatchesPyTorchOnTheRoundedInputs) {
 
 // The tower's layout: each image's rows are [N, 3 * heads * d] with Q, K, V side by side.
 void compare_with_unfused(DType type, double tol) {
-  const std::int64_t batch = 2, heads = 4, d = 24, n = 50, D = heads * d;
+  // 300 tokens: two softmax updates of 256 keys, the second ragged.
+  const std::int64_t batch = 2, heads = 4, d = 24, n = 300, D = heads * d;
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.f, 1.5f);
   std::vector<float> qkv(std::size_t(batch * n * 3 * D));
@@ -145,7 +146,11 @@ void compare_with_unfused(DType type, double tol) {
     a.bf16 = bf16;
     flash_attention(a, kernel);
     for (std::size_t i = 0; i < std::size_t(batch * n * D); ++i)
-      ASSERT_NEAR(value(fused, i), value(unfused, i), tol) << "kernel " << int(kernel) << " " << i;
+      // Plus one bf16 step of the output: two f32 results a hair apart can round to
+      // neighbouring bf16 values.
+      ASSERT_NEAR(value(fused, i), value(unfused, i),
+                  tol + (bf16 ? std::fabs(value(unfused, i)) / 128 : 0.0))
+          << "kernel " << int(kernel) << " " << i;
   }
 }
 

@@ -40,6 +40,9 @@ bool flash_attention_has_avx512();
 bool flash_attention_has_avx512_bf16();
 
 namespace detail {
+// Keys whose scores the AVX-512 kernel holds per query row between softmax updates.
+constexpr std::int64_t kFlashSoftmaxKeys = 256;
+
 // The per-(image, head) kernels. scratch holds flash_scratch_floats(a) floats.
 std::int64_t flash_scratch_floats(const FlashAttentionArgs& a);
 void flash_head_scalar(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch);

@@ -6,8 +6,9 @@
 //
 // Per (image, head): K is transposed and V copied into f32 scratch once (zero-padded to
 // whole 16-lane vectors), then query rows go four at a time. For each block of 64 keys the
-// 4x64 scores are 16 accumulators fed by one K^T load per four FMAs; the online softmax
-// rescales the output accumulators; P·V runs over 16-lane slices of the head dimension
+// 4x64 scores are 16 accumulators fed by one K^T load per four FMAs; the scores of up to
+// 256 keys wait in scratch for one online-softmax update (max, exp, sum, one rescale of
+// the output accumulators); P·V runs over 16-lane slices of the head dimension
 // with the four rows' accumulators in registers. On the bf16 path of a CPU with
 // AVX-512-BF16 both products use vdpbf16ps (two bf16 products per f32 lane, twice the
 // FMA rate): the scores on the bf16 inputs (the same products as oneDNN's bf16 matmul),
@@ -23,7 +24,7 @@ namespace emonet::model::cpu::detail {
 namespace {
 
 constexpr int kRows = 4;       // query rows per step
-constexpr int kBlockVecs = 4;  // 16-key vectors per online-softmax step (64 keys)
+constexpr int kBlockVecs = 4;  // 16-key vectors per block of scores (64 keys)
 constexpr float kNegInf = -__builtin_inff();
 
 inline __mmask16 tail_mask(long n) {
@@ -137,18 +138,20 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16_slices(
     for (int x = 0; x < NX; ++x) _mm512_storeu_ps(acc + r * dp + 16 * (x0 + x), o[r][x]);
 }
 
-// P·V of one block of nv 16-key vectors on bf16: probs ([kRows, 64] f32, dead keys 0) is
+// P·V of one block of nv 16-key vectors on bf16: probs ([kRows, 64] f32 with row stride
+// kFlashSoftmaxKeys, dead keys 0) is
 // rounded to bf16 pairs (round to nearest even, as float_to_bf16), then the slices of the
 // head go five at a time (20 accumulators, 5 V vectors and a broadcast fit 32 registers).
 __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16(const float* probs, int nv,
                                                                      const unsigned* v2, long dp,
                                                                      long j0, float* acc) {
+  constexpr long ld = kFlashSoftmaxKeys;  // probs row stride
   alignas(64) unsigned p2[kRows][32];
   for (int r = 0; r < kRows; ++r)
     for (int v = 0; v < nv; v += 2) {
-      const __m512 lo = _mm512_loadu_ps(probs + r * 64 + 16 * v);
+      const __m512 lo = _mm512_loadu_ps(probs + r * ld + 16 * v);
       if (v + 1 < nv) {
-        const __m512 hi = _mm512_loadu_ps(probs + r * 64 + 16 * (v + 1));
+        const __m512 hi = _mm512_loadu_ps(probs + r * ld + 16 * (v + 1));
         _mm512_store_si512(&p2[r][8 * v], (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
       } else {
         _mm256_store_si256(reinterpret_cast<__m256i*>(&p2[r][8 * v]),
@@ -189,7 +192,7 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
   float* vs = kt + d * nkp;   // [nkp, dp]
   float* qs = vs + nkp * dp;  // [kRows, dp]
   float* acc = qs + kRows * dp;
-  float* probs = acc + kRows * dp;  // [kRows, 64]
+  float* probs = acc + kRows * dp;  // [kRows, kFlashSoftmaxKeys]
 
   // Widen this head's K (transposed) and V to f32 once; padding stays zero. With
   // dot_bf16, K^T keeps bf16 pairs for vdpbf16ps instead.
@@ -260,79 +263,99 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
     float mx[kRows], sum[kRows];
     for (int r = 0; r < kRows; ++r) mx[r] = kNegInf, sum[r] = 0;
 
-    for (long j0 = 0; j0 < nkp; j0 += 16 * kBlockVecs) {
-      const long left = (nkp - j0) / 16;
-      const int nv = left < kBlockVecs ? int(left) : kBlockVecs;
-      __m512 s[kRows][kBlockVecs];
-      if (dot) {
-        switch (nv) {
-          case 1:
-            scores_bf16<1>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
-            break;
-          case 2:
-            scores_bf16<2>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
-            break;
-          case 3:
-            scores_bf16<3>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
-            break;
-          default:
-            scores_bf16<4>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
-            break;
-        }
-      } else
-        switch (nv) {
-          case 1:
-            scores<1>(qs, dp, kt, nkp, d, j0, s);
-            break;
-          case 2:
-            scores<2>(qs, dp, kt, nkp, d, j0, s);
-            break;
-          case 3:
-            scores<3>(qs, dp, kt, nkp, d, j0, s);
-            break;
-          default:
-            scores<4>(qs, dp, kt, nkp, d, j0, s);
-            break;
-        }
+    // Keys go in super-blocks of kFlashSoftmaxKeys: the scores of up to four 64-key
+    // blocks are kept in `probs`, then one softmax update (max, rescale) covers them all.
+    // Per 64 keys that would be two horizontal reductions, a scalar exp and a pass over
+    // the accumulators for each row, on a serial dependency chain.
+    constexpr long kSuper = kFlashSoftmaxKeys;
+    for (long s0 = 0; s0 < nkp; s0 += kSuper) {
+      const long s_end = nkp - s0 < kSuper ? nkp : s0 + kSuper;
+      __m512 bm[kRows];
+      for (int r = 0; r < kRows; ++r) bm[r] = _mm512_set1_ps(kNegInf);
+      for (long j0 = s0; j0 < s_end; j0 += 16 * kBlockVecs) {
+        const long left = (s_end - j0) / 16;
+        const int nv = left < kBlockVecs ? int(left) : kBlockVecs;
+        __m512 s[kRows][kBlockVecs];
+        if (dot) {
+          switch (nv) {
+            case 1:
+              scores_bf16<1>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              break;
+            case 2:
+              scores_bf16<2>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              break;
+            case 3:
+              scores_bf16<3>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              break;
+            default:
+              scores_bf16<4>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              break;
+          }
+        } else
+          switch (nv) {
+            case 1:
+              scores<1>(qs, dp, kt, nkp, d, j0, s);
+              break;
+            case 2:
+              scores<2>(qs, dp, kt, nkp, d, j0, s);
+              break;
+            case 3:
+              scores<3>(qs, dp, kt, nkp, d, j0, s);
+              break;
+            default:
+              scores<4>(qs, dp, kt, nkp, d, j0, s);
+              break;
+          }
+        for (int r = 0; r < kRows; ++r)
+          for (int v = 0; v < nv; ++v) {
+            const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
+            const __m512 x = _mm512_mask_mov_ps(_mm512_set1_ps(kNegInf), live, s[r][v]);
+            bm[r] = _mm512_max_ps(bm[r], x);
+            _mm512_storeu_ps(probs + r * kSuper + (j0 - s0) + 16 * v, x);
+          }
+      }
+      const long nsv = (s_end - s0) / 16;  // 16-key vectors in this super-block
       for (int r = 0; r < kRows; ++r) {
-        __m512 bm = _mm512_set1_ps(kNegInf);
-        for (int v = 0; v < nv; ++v) {
-          const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
-          s[r][v] = _mm512_mask_mov_ps(_mm512_set1_ps(kNegInf), live, s[r][v]);
-          bm = _mm512_max_ps(bm, s[r][v]);
-        }
-        const float m_new = __builtin_fmaxf(mx[r], _mm512_reduce_max_ps(bm));
+        const float m_new = __builtin_fmaxf(mx[r], _mm512_reduce_max_ps(bm[r]));
         const float corr = mx[r] == kNegInf ? 0.f : exp1(mx[r] - m_new);
+        const __m512 mv = _mm512_set1_ps(m_new);
         __m512 ps = _mm512_setzero_ps();
-        for (int v = 0; v < nv; ++v) {
-          const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
+        float* pr = probs + r * kSuper;
+        for (long v = 0; v < nsv; ++v) {
+          const __mmask16 live = tail_mask(nk - (s0 + 16 * v));
           const __m512 e =
-              _mm512_maskz_mov_ps(live, exp16(_mm512_sub_ps(s[r][v], _mm512_set1_ps(m_new))));
+              _mm512_maskz_mov_ps(live, exp16(_mm512_sub_ps(_mm512_loadu_ps(pr + 16 * v), mv)));
           ps = _mm512_add_ps(ps, e);
-          _mm512_storeu_ps(probs + r * 64 + 16 * v, e);
+          _mm512_storeu_ps(pr + 16 * v, e);
         }
         sum[r] = sum[r] * corr + _mm512_reduce_add_ps(ps);
         mx[r] = m_new;
+        if (s0 == 0) continue;  // acc is still zero
         const __m512 cv = _mm512_set1_ps(corr);
         for (long c0 = 0; c0 < dp; c0 += 16)
           _mm512_storeu_ps(acc + r * dp + c0,
                            _mm512_mul_ps(cv, _mm512_loadu_ps(acc + r * dp + c0)));
       }
-      if (dot) {
-        pv_bf16(probs, nv, v2, dp, j0, acc);
-        continue;
-      }
-      // acc[r] += sum_j p[r][j] * V[j], one 16-wide slice of the head at a time.
-      const long nj = 16L * nv;
-      for (long x = 0; x < dv; ++x) {
-        __m512 o[kRows];
-        for (int r = 0; r < kRows; ++r) o[r] = _mm512_loadu_ps(acc + r * dp + 16 * x);
-        for (long j = 0; j < nj; ++j) {
-          const __m512 vj = _mm512_loadu_ps(vs + (j0 + j) * dp + 16 * x);
-          for (int r = 0; r < kRows; ++r)
-            o[r] = _mm512_fmadd_ps(_mm512_set1_ps(probs[r * 64 + j]), vj, o[r]);
+      for (long j0 = s0; j0 < s_end; j0 += 16 * kBlockVecs) {
+        const long left = (s_end - j0) / 16;
+        const int nv = left < kBlockVecs ? int(left) : kBlockVecs;
+        const float* pb = probs + (j0 - s0);
+        if (dot) {
+          pv_bf16(pb, nv, v2, dp, j0, acc);
+          continue;
         }
-        for (int r = 0; r < kRows; ++r) _mm512_storeu_ps(acc + r * dp + 16 * x, o[r]);
+        // acc[r] += sum_j p[r][j] * V[j], one 16-wide slice of the head at a time.
+        const long nj = 16L * nv;
+        for (long x = 0; x < dv; ++x) {
+          __m512 o[kRows];
+          for (int r = 0; r < kRows; ++r) o[r] = _mm512_loadu_ps(acc + r * dp + 16 * x);
+          for (long j = 0; j < nj; ++j) {
+            const __m512 vj = _mm512_loadu_ps(vs + (j0 + j) * dp + 16 * x);
+            for (int r = 0; r < kRows; ++r)
+              o[r] = _mm512_fmadd_ps(_mm512_set1_ps(pb[r * kSuper + j]), vj, o[r]);
+          }
+          for (int r = 0; r < kRows; ++r) _mm512_storeu_ps(acc + r * dp + 16 * x, o[r]);
+        }
       }
     }
     for (long r = 0; r < rows; ++r) {
