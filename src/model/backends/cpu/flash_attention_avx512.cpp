@@ -54,26 +54,26 @@ inline void store16(void* p, long i, __m512 x, bool bf16, __mmask16 m) {
   _mm256_mask_storeu_epi16(static_cast<unsigned short*>(p) + i, m, _mm512_cvtepi32_epi16(r));
 }
 
-// exp(x) for x <= 0 (Cephes expf: n = round(x log2 e), degree-6 polynomial on the rest,
-// relative error ~1e-7); x below -87 gives ~1e-38, callers zero masked lanes themselves.
-inline __m512 exp16(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
-  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
-  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
-  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
-  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
-  y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+// 2^t for t <= 0: n = round(t), 2^(t - n) by the degree-6 polynomial of Cephes' exp2f
+// on [-1/2, 1/2] (relative error ~2e-7), scaled by 2^n. Below -126 the result is ~1e-38;
+// callers zero masked lanes themselves. The softmax works in base 2 with log2(e) (and
+// the 1/sqrt(d) of the scores) folded into one multiply-subtract per score.
+inline __m512 exp2_16(__m512 t) {
+  t = _mm512_max_ps(t, _mm512_set1_ps(-126.f));
+  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m512 f = _mm512_sub_ps(t, n);
+  __m512 y = _mm512_set1_ps(1.535336188319500e-4f);
+  y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(1.339887440266574e-3f));
+  y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(9.618437357674640e-3f));
+  y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(5.550332471162809e-2f));
+  y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(2.402264791363012e-1f));
+  y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(6.931472028550421e-1f));
+  y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(1.f));
   return _mm512_scalef_ps(y, n);
 }
 
-inline float exp1(float x) {
-  return _mm512_cvtss_f32(exp16(_mm512_set1_ps(x)));
+inline float exp2_1(float t) {
+  return _mm512_cvtss_f32(exp2_16(_mm512_set1_ps(t)));
 }
 
 // Scores of kRows query rows against NV vectors of 16 keys starting at key j0.
@@ -97,7 +97,7 @@ inline void scores(const float* qs, long dp, const float* kt, long nkp, long d, 
 // into its caller, which is not compiled for AVX-512-BF16; called per block of keys.
 template <int NV>
 __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
-    const unsigned* qp, long qp_ld, const unsigned* kt2, long nkp, long pairs, long j0, float scale,
+    const unsigned* qp, long qp_ld, const unsigned* kt2, long nkp, long pairs, long j0,
     __m512 (&s)[kRows][kBlockVecs]) {
   __m512 acc[kRows][NV];
   for (int r = 0; r < kRows; ++r)
@@ -110,9 +110,8 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], q, k[v]);
     }
   }
-  const __m512 sc = _mm512_set1_ps(scale);
-  for (int r = 0; r < kRows; ++r)
-    for (int v = 0; v < NV; ++v) s[r][v] = _mm512_mul_ps(acc[r][v], sc);
+  for (int r = 0; r < kRows; ++r)  // unscaled: the softmax applies 1/sqrt(d)
+    for (int v = 0; v < NV; ++v) s[r][v] = acc[r][v];
 }
 
 // acc[r][16 * (x0 + x) ...] += sum over the block's key pairs m of
@@ -268,6 +267,9 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
     // Per 64 keys that would be two horizontal reductions, a scalar exp and a pass over
     // the accumulators for each row, on a serial dependency chain.
     constexpr long kSuper = kFlashSoftmaxKeys;
+    // Scores to base-2 exponents: the dot path's scores are unscaled, the f32 path's
+    // queries were scaled already.
+    const float to_base2 = 1.44269504088896341f * (dot ? scale : 1.f);
     for (long s0 = 0; s0 < nkp; s0 += kSuper) {
       const long s_end = nkp - s0 < kSuper ? nkp : s0 + kSuper;
       __m512 bm[kRows];
@@ -279,16 +281,16 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
         if (dot) {
           switch (nv) {
             case 1:
-              scores_bf16<1>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              scores_bf16<1>(qp, dp / 2, kt2, nkp, pairs, j0, s);
               break;
             case 2:
-              scores_bf16<2>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              scores_bf16<2>(qp, dp / 2, kt2, nkp, pairs, j0, s);
               break;
             case 3:
-              scores_bf16<3>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              scores_bf16<3>(qp, dp / 2, kt2, nkp, pairs, j0, s);
               break;
             default:
-              scores_bf16<4>(qp, dp / 2, kt2, nkp, pairs, j0, scale, s);
+              scores_bf16<4>(qp, dp / 2, kt2, nkp, pairs, j0, s);
               break;
           }
         } else
@@ -317,14 +319,14 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
       const long nsv = (s_end - s0) / 16;  // 16-key vectors in this super-block
       for (int r = 0; r < kRows; ++r) {
         const float m_new = __builtin_fmaxf(mx[r], _mm512_reduce_max_ps(bm[r]));
-        const float corr = mx[r] == kNegInf ? 0.f : exp1(mx[r] - m_new);
-        const __m512 mv = _mm512_set1_ps(m_new);
+        const float corr = mx[r] == kNegInf ? 0.f : exp2_1((mx[r] - m_new) * to_base2);
+        const __m512 cv2 = _mm512_set1_ps(to_base2), mv = _mm512_set1_ps(m_new * to_base2);
         __m512 ps = _mm512_setzero_ps();
         float* pr = probs + r * kSuper;
         for (long v = 0; v < nsv; ++v) {
           const __mmask16 live = tail_mask(nk - (s0 + 16 * v));
-          const __m512 e =
-              _mm512_maskz_mov_ps(live, exp16(_mm512_sub_ps(_mm512_loadu_ps(pr + 16 * v), mv)));
+          const __m512 e = _mm512_maskz_mov_ps(
+              live, exp2_16(_mm512_fmsub_ps(_mm512_loadu_ps(pr + 16 * v), cv2, mv)));
           ps = _mm512_add_ps(ps, e);
           _mm512_storeu_ps(pr + 16 * v, e);
         }
