@@ -99,6 +99,8 @@ template <int NV>
 __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
     const unsigned* qp, long qp_ld, const unsigned* kt2, long nkp, long pairs, long j0,
     __m512 (&s)[kRows][kBlockVecs]) {
+  // Local accumulators, copied out at the end: __m512 may alias anything, so summing into
+  // `s` through the reference would store it to memory on every step.
   __m512 acc[kRows][NV];
   for (int r = 0; r < kRows; ++r)
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
