@@ -1,16 +1,15 @@
 // libFuzzer harness: what the annotation server parses from a request body — the POST
 // answer document (JSON, validated by check_answer for each protocol; the server parses
-// the body with nlohmann's non-throwing parse first, as here), form fields (cpp-httplib's
-// query-text parser, which the server uses for application/x-www-form-urlencoded bodies)
+// the body with nlohmann's non-throwing parse first, as here), form fields (http::parse_query,
+// which the server uses for query strings and application/x-www-form-urlencoded bodies)
 // and the integer parameters (parse_int), plus a stored answer read back.
-#include <httplib.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "annotate/context.h"
+#include "annotate/http_message.h"
 #include "annotate/protocol.h"
 #include "emonet/error.h"
 #include "emonet/strings.h"
@@ -66,8 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const emonet::Error&) {
   }
 
-  httplib::Params params;
-  httplib::detail::parse_query_text(text, params);
+  emonet::annotate::http::Params params;
+  emonet::annotate::http::parse_query(text, params);
   for (const auto& [key, value] : params) {
     try {
       emonet::parse_int(value, key);

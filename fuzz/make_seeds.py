@@ -162,9 +162,26 @@ def annotate_body(out):
     out["params.txt"] = b"offset=0&limit=100&format=csv"
 
 
+def http_request(out):
+    # First byte: how the bytes arrive (0: one read, n: chunks of n bytes).
+    login = (b"POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+             b"\r\nContent-Length: 40\r\n\r\n" + b'{"username": "ann", "password": "x"}    ')
+    out["login.http"] = b"\x00" + login
+    out["split.http"] = b"\x03" + login
+    out["pipelined.http"] = b"\x07" + (
+        b"GET /api/projects/1/next?count=2 HTTP/1.1\r\nHost: a\r\nCookie: s=1\r\n\r\n"
+        b"GET /static/app.css?v=abc HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    out["chunked.http"] = b"\x05" + (
+        b"POST /api/projects/1/items/2/answer HTTP/1.1\r\nHost: a\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n: 1\r\n1\r\n}\r\n0\r\n\r\n")
+    out["form.http"] = b"\x01" + (
+        b"POST /login HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 31\r\nExpect: 100-continue\r\n\r\nusername=a%20b&password=p+q&x")
+
+
 GENERATORS = {"npy": npy, "csv": csv, "pydict": pydict, "hq": hq,
               "safetensors": safetensors, "pth": pth, "guide": guide, "image": image,
-              "jsonl": jsonl, "annotate_body": annotate_body}
+              "jsonl": jsonl, "annotate_body": annotate_body, "http_request": http_request}
 
 
 def main():

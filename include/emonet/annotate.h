@@ -20,9 +20,9 @@ namespace emonet::annotate {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;                 // 0 = pick a free port (tests)
-  std::string images_root;         // folder admin-created projects must live under ("" = none)
-  int threads = 256;               // request worker threads (one per keep-alive connection)
+  int port = 8080;          // 0 = pick a free port (tests)
+  std::string images_root;  // folder admin-created projects must live under ("" = none)
+  int threads = 64;  // worker threads running requests (one event-loop thread reads them all)
   std::size_t max_body = 1 << 20;  // bytes; larger requests get 413
   int read_timeout_s = 10;
   int write_timeout_s = 10;

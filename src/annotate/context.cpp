@@ -1,11 +1,10 @@
 // AppContext: sessions from cookies and the JSON documents shared by API and pages.
 #include "annotate/context.h"
 
-#include <httplib.h>
-
 #include <chrono>
 
 #include "annotate/auth.h"
+#include "annotate/http_message.h"
 #include "annotate/protocol.h"
 #include "annotate/store.h"
 
@@ -29,7 +28,7 @@ AppContext::AppContext(Store& store, ServerOptions options, Clock clock)
 
 AppContext::~AppContext() = default;
 
-std::string session_token(const httplib::Request& req) {
+std::string session_token(const http::Request& req) {
   const std::string cookies = req.get_header_value("Cookie");
   const std::string name = std::string(kSessionCookie) + "=";
   std::size_t pos = 0;
@@ -45,13 +44,13 @@ std::string session_token(const httplib::Request& req) {
   return {};
 }
 
-std::optional<Session> AppContext::session(const httplib::Request& req) {
+std::optional<Session> AppContext::session(const http::Request& req) {
   const std::string token = session_token(req);
   if (token.size() != 43) return std::nullopt;
   return store_.find_session(sha256_hex(token), now_ms());
 }
 
-bool AppContext::csrf_ok(const httplib::Request& req, const Session& session) {
+bool AppContext::csrf_ok(const http::Request& req, const Session& session) {
   std::string sent = req.get_header_value("X-CSRF-Token");
   if (sent.empty() && req.has_param("csrf_token")) sent = req.get_param_value("csrf_token");
   return equal_constant_time(sent, session.csrf_token);

@@ -19,7 +19,7 @@
 #include "annotate/types.h"
 #include "emonet/error.h"
 
-namespace httplib {
+namespace emonet::annotate::http {
 struct Request;
 }
 
@@ -46,7 +46,7 @@ std::int64_t system_now_ms();
 inline constexpr const char* kSessionCookie = "emonet_session";
 
 // The raw token of the request's session cookie ("" if none).
-std::string session_token(const httplib::Request& req);
+std::string session_token(const http::Request& req);
 
 class AppContext {
  public:
@@ -61,12 +61,12 @@ class AppContext {
   LoginLimiter& login_limiter() { return *limiter_; }
 
   // The session of the request's `emonet_session` cookie, if it is valid and unexpired.
-  std::optional<Session> session(const httplib::Request& req);
+  std::optional<Session> session(const http::Request& req);
   // Whether the request carries the session's CSRF token (header X-CSRF-Token, or form
   // field csrf_token). The server checks the header for every state-changing request
   // before routing; a handler of a form POST must call this itself, because the form
   // body is read only after routing.
-  bool csrf_ok(const httplib::Request& req, const Session& session);
+  bool csrf_ok(const http::Request& req, const Session& session);
 
   // GET /api/projects for `user`.
   nlohmann::json projects_json(const User& user);

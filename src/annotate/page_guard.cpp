@@ -27,7 +27,7 @@ std::string percent_encode(std::string_view text) {
 
 }  // namespace
 
-void send_error_page(httplib::Response& res, const std::optional<Session>& session, int status,
+void send_error_page(http::Response& res, const std::optional<Session>& session, int status,
                      const std::string& message) {
   PageSpec spec;
   spec.title = "Error " + std::to_string(status);
@@ -41,9 +41,9 @@ void send_error_page(httplib::Response& res, const std::optional<Session>& sessi
   send_html(res, render_page(spec, session), status);
 }
 
-httplib::Server::Handler signed_in(AppContext& ctx, bool admin_only, PageHandler handler) {
-  return [&ctx, admin_only, handler = std::move(handler)](const httplib::Request& req,
-                                                          httplib::Response& res) {
+http::Handler signed_in(AppContext& ctx, bool admin_only, PageHandler handler) {
+  return [&ctx, admin_only, handler = std::move(handler)](const http::Request& req,
+                                                          http::Response& res) {
     std::optional<Session> session;
     try {
       session = ctx.session(req);

@@ -31,7 +31,7 @@ bool is_public_asset(std::string_view name) {
   return name.ends_with(".css") || name.ends_with(".js") || name.ends_with(".svg");
 }
 
-void add_security_headers(httplib::Response& res) {
+void add_security_headers(http::Response& res) {
   res.set_header("Content-Security-Policy",
                  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                  "connect-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -105,36 +105,35 @@ std::string render_page(const PageSpec& spec, const std::optional<Session>& sess
       .str();
 }
 
-void send_html(httplib::Response& res, const std::string& html, int status) {
+void send_html(http::Response& res, const std::string& html, int status) {
   res.status = status;
   add_security_headers(res);
   res.set_header("Cache-Control", "no-store");
   res.set_content(html, "text/html; charset=utf-8");
 }
 
-void register_static_assets(httplib::Server& server) {
-  server.Get(R"(/static/([A-Za-z0-9_.-]+))",
-             [](const httplib::Request& req, httplib::Response& res) {
-               const std::string name = req.matches[1];
-               const WebAsset* asset = find_web_asset(name);
-               if (asset == nullptr || !is_public_asset(name)) {
-                 res.status = 404;
-                 res.set_content(R"({"error": "no such file"})", "application/json");
-                 return;
-               }
-               add_security_headers(res);
-               const std::string tag = fingerprint(asset->bytes);
-               res.set_header("ETag", "\"" + tag + "\"");
-               // A fingerprinted URL never changes content, so it may be cached for a year.
-               res.set_header("Cache-Control", req.get_param_value("v") == tag
-                                                   ? "public, max-age=31536000, immutable"
-                                                   : "no-cache");
-               if (req.get_header_value("If-None-Match") == "\"" + tag + "\"") {
-                 res.status = 304;
-                 return;
-               }
-               res.set_content(std::string(asset->bytes), std::string(content_type(name)));
-             });
+void register_static_assets(http::Router& server) {
+  server.Get(R"(/static/([A-Za-z0-9_.-]+))", [](const http::Request& req, http::Response& res) {
+    const std::string name = req.matches[1];
+    const WebAsset* asset = find_web_asset(name);
+    if (asset == nullptr || !is_public_asset(name)) {
+      res.status = 404;
+      res.set_content(R"({"error": "no such file"})", "application/json");
+      return;
+    }
+    add_security_headers(res);
+    const std::string tag = fingerprint(asset->bytes);
+    res.set_header("ETag", "\"" + tag + "\"");
+    // A fingerprinted URL never changes content, so it may be cached for a year.
+    res.set_header("Cache-Control", req.get_param_value("v") == tag
+                                        ? "public, max-age=31536000, immutable"
+                                        : "no-cache");
+    if (req.get_header_value("If-None-Match") == "\"" + tag + "\"") {
+      res.status = 304;
+      return;
+    }
+    res.set_content(std::string(asset->bytes), std::string(content_type(name)));
+  });
 }
 
 }  // namespace emonet::annotate

@@ -5,14 +5,13 @@
 // Pure functions over their arguments; thread-safe.
 #pragma once
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "annotate/html.h"
+#include "annotate/http_router.h"
 #include "annotate/types.h"
 
 namespace emonet::annotate {
@@ -38,9 +37,9 @@ std::string asset_url(std::string_view name);
 
 // Sends an HTML page with the UI's security headers (CSP without inline script, no
 // framing, no sniffing, no caching of personal pages).
-void send_html(httplib::Response& res, const std::string& html, int status = 200);
+void send_html(http::Response& res, const std::string& html, int status = 200);
 
 // Adds the static-asset route GET /static/<name>.
-void register_static_assets(httplib::Server& server);
+void register_static_assets(http::Router& server);
 
 }  // namespace emonet::annotate

@@ -4,13 +4,12 @@
 // serves; app.js then drives the API (docs/annotate-api.md) for answers and navigation.
 #include "annotate/pages.h"
 
-#include <httplib.h>
-
 #include <optional>
 #include <string>
 
 #include "annotate/context.h"
 #include "annotate/html.h"
+#include "annotate/http_router.h"
 #include "annotate/page_guard.h"
 #include "annotate/page_layout.h"
 #include "annotate/pages_admin.h"
@@ -32,7 +31,7 @@ std::string safe_next(const std::string& next) {
   return next;
 }
 
-void login_page(AppContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void login_page(AppContext& ctx, const http::Request& req, http::Response& res) {
   if (ctx.session(req)) {
     res.set_redirect(safe_next(req.get_param_value("next")), 303);
     return;
@@ -52,7 +51,7 @@ void login_page(AppContext& ctx, const httplib::Request& req, httplib::Response&
   send_html(res, render_page(spec, std::nullopt));
 }
 
-void dashboard_page(AppContext& ctx, const httplib::Request&, httplib::Response& res,
+void dashboard_page(AppContext& ctx, const http::Request&, http::Response& res,
                     const Session& session) {
   const nlohmann::json projects = ctx.projects_json(session.user)["projects"];
   PageSpec spec;
@@ -67,7 +66,7 @@ void dashboard_page(AppContext& ctx, const httplib::Request&, httplib::Response&
   send_html(res, render_page(spec, session));
 }
 
-void annotate_page(AppContext& ctx, const httplib::Request& req, httplib::Response& res,
+void annotate_page(AppContext& ctx, const http::Request& req, http::Response& res,
                    const Session& session) {
   const std::int64_t project_id = std::stoll(req.matches[1]);
   const nlohmann::json project = ctx.project_json(session.user, project_id);
@@ -103,9 +102,9 @@ void annotate_page(AppContext& ctx, const httplib::Request& req, httplib::Respon
 
 }  // namespace
 
-void register_pages(httplib::Server& server, AppContext& ctx) {
+void register_pages(http::Router& server, AppContext& ctx) {
   register_static_assets(server);
-  server.Get("/login", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/login", [&ctx](const http::Request& req, http::Response& res) {
     try {
       login_page(ctx, req, res);
     } catch (const std::exception&) {

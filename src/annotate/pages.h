@@ -4,14 +4,14 @@
 // routes and static assets. Handlers use only AppContext's accessors.
 #pragma once
 
-namespace httplib {
-class Server;
+namespace emonet::annotate::http {
+class Router;
 }
 
 namespace emonet::annotate {
 
 class AppContext;
 
-void register_pages(httplib::Server& server, AppContext& ctx);
+void register_pages(http::Router& server, AppContext& ctx);
 
 }  // namespace emonet::annotate

@@ -10,7 +10,7 @@
 namespace emonet::annotate {
 namespace {
 
-void admin_overview(const httplib::Request&, httplib::Response& res, const Session& session) {
+void admin_overview(const http::Request&, http::Response& res, const Session& session) {
   PageSpec spec;
   spec.title = "Administration";
   spec.page = "admin";
@@ -20,7 +20,7 @@ void admin_overview(const httplib::Request&, httplib::Response& res, const Sessi
   send_html(res, render_page(spec, session));
 }
 
-void admin_project(const httplib::Request& req, httplib::Response& res, const Session& session) {
+void admin_project(const http::Request& req, http::Response& res, const Session& session) {
   const std::int64_t project_id = std::stoll(req.matches[1]);
   const std::string id = std::to_string(project_id);
   Html downloads;
@@ -55,7 +55,7 @@ void admin_project(const httplib::Request& req, httplib::Response& res, const Se
 
 }  // namespace
 
-void register_admin_pages(httplib::Server& server, AppContext& ctx) {
+void register_admin_pages(http::Router& server, AppContext& ctx) {
   server.Get("/admin", signed_in(ctx, true, admin_overview));
   server.Get(R"(/admin/projects/(\d{1,18}))", signed_in(ctx, true, admin_project));
 }

@@ -4,12 +4,12 @@
 // admin.js fills their tables from the admin JSON API and refreshes the live parts.
 #pragma once
 
-#include <httplib.h>
+#include "annotate/http_router.h"
 
 namespace emonet::annotate {
 
 class AppContext;
 
-void register_admin_pages(httplib::Server& server, AppContext& ctx);
+void register_admin_pages(http::Router& server, AppContext& ctx);
 
 }  // namespace emonet::annotate

@@ -1,8 +1,6 @@
 // HTTP routes of the annotation server (contract: docs/annotate-api.md).
 #include "annotate/server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <ctime>
@@ -13,6 +11,7 @@
 #include "annotate/agreement.h"
 #include "annotate/auth.h"
 #include "annotate/db.h"
+#include "annotate/event_server.h"
 #include "annotate/exchange.h"
 #include "annotate/pages.h"
 #include "annotate/projects.h"
@@ -26,9 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using Request = httplib::Request;
-using Response = httplib::Response;
-using Handler = std::function<void(const Request&, Response&)>;
+using Request = http::Request;
+using Response = http::Response;
+using Handler = http::Handler;
 
 void reply(Response& res, int status, const json& body) {
   res.status = status;
@@ -151,55 +150,40 @@ const std::string& dummy_hash() {
 
 }  // namespace
 
+http::EventServerOptions transport_options(const ServerOptions& o) {
+  http::EventServerOptions t;
+  t.workers = std::max(1, o.threads);
+  t.max_body = o.max_body;
+  t.read_timeout_s = o.read_timeout_s;
+  t.write_timeout_s = o.write_timeout_s;
+  t.keep_alive_timeout_s = 5;
+  t.default_headers = {{"X-Content-Type-Options", "nosniff"},
+                       {"X-Frame-Options", "DENY"},
+                       {"Referrer-Policy", "same-origin"}};
+  return t;
+}
+
 Server::Server(Store& store, ServerOptions options, Clock clock)
     : ctx_(store, std::move(options), std::move(clock)),
-      http_(std::make_unique<httplib::Server>()) {
-  const ServerOptions& o = ctx_.options();
-  http_->new_task_queue = [threads = o.threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(std::max(1, threads)));
-  };
-  http_->set_payload_max_length(o.max_body);
-  http_->set_read_timeout(o.read_timeout_s, 0);
-  http_->set_write_timeout(o.write_timeout_s, 0);
-  http_->set_keep_alive_timeout(5);
-  // Responses are written as headers + body: without TCP_NODELAY the body waits for the
-  // client's delayed ACK of the headers (up to 40 ms on Linux).
-  http_->set_tcp_nodelay(true);
-  // Remember the listening socket: bind() raises its backlog (see there).
-  http_->set_socket_options([this](socket_t sock) {
-    const int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd_ = static_cast<int>(sock);
-  });
-  // cpp-httplib serves a keep-alive connection on one worker thread until it closes;
-  // its default closes after 5 requests, which makes every client reconnect constantly
-  // (and a reconnect can lose its SYN: cpp-httplib 0.11 listens with a backlog of 5).
-  http_->set_keep_alive_max_count(10000);
-  http_->set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                              {"X-Frame-Options", "DENY"},
-                              {"Referrer-Policy", "same-origin"}});
-  if (o.log_requests) {
+      http_(std::make_unique<http::EventServer>(transport_options(ctx_.options()))) {
+  if (ctx_.options().log_requests) {
     http_->set_logger([](const Request& req, const Response& res) {
       std::cerr << req.remote_addr << " " << req.method << " " << req.path << " " << res.status
                 << "\n";
     });
   }
-  http_->set_exception_handler([](const Request&, Response& res, std::exception_ptr) {
-    reply_error(res, 500, "internal error");
-  });
   http_->set_error_handler([](const Request&, Response& res) {
-    if (res.body.empty()) {
-      const char* msg = res.status == 413   ? "request body too large"
-                        : res.status == 404 ? "not found"
-                                            : "request failed";
-      reply_error(res, res.status, msg);
-    }
+    const char* msg = res.status == 413   ? "request body too large"
+                      : res.status == 404 ? "not found"
+                      : res.status >= 500 ? "internal error"
+                                          : "request failed";
+    reply_error(res, res.status, msg);
   });
 
   // CSRF and authentication for every state-changing request, before routing.
   http_->set_pre_routing_handler([this](const Request& req, Response& res) {
     if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") {
-      return httplib::Server::HandlerResponse::Unhandled;
+      return http::EventServer::PreRouting::unhandled;
     }
     try {
       if (req.path == "/login" || req.path == "/api/login") {
@@ -207,9 +191,9 @@ Server::Server(Store& store, ServerOptions options, Clock clock)
         const std::string host = req.get_header_value("Host");
         if (!origin.empty() && origin != "http://" + host && origin != "https://" + host) {
           reply_error(res, 403, "cross-origin login refused");
-          return httplib::Server::HandlerResponse::Handled;
+          return http::EventServer::PreRouting::handled;
         }
-        return httplib::Server::HandlerResponse::Unhandled;
+        return http::EventServer::PreRouting::unhandled;
       }
       auto session = ctx_.session(req);
       if (!session) {
@@ -218,47 +202,33 @@ Server::Server(Store& store, ServerOptions options, Clock clock)
         } else {
           reply_error(res, 401, "login required");
         }
-        return httplib::Server::HandlerResponse::Handled;
+        return http::EventServer::PreRouting::handled;
       }
       // Form bodies are read after routing: their handlers check the form field.
       if (!is_form(req) && !ctx_.csrf_ok(req, *session)) {
         reply_error(res, 403, "csrf token missing or wrong");
-        return httplib::Server::HandlerResponse::Handled;
+        return http::EventServer::PreRouting::handled;
       }
     } catch (const std::exception&) {
       reply_error(res, 500, "internal error");
-      return httplib::Server::HandlerResponse::Handled;
+      return http::EventServer::PreRouting::handled;
     }
-    return httplib::Server::HandlerResponse::Unhandled;
+    return http::EventServer::PreRouting::unhandled;
   });
 
   register_api();
-  register_pages(*http_, ctx_);
+  register_pages(http_->router(), ctx_);
 }
 
 Server::~Server() = default;
 
 int Server::bind() {
   const ServerOptions& o = ctx_.options();
-  int port = o.port;
-  if (port == 0) {
-    port = http_->bind_to_any_port(o.host);
-  } else if (!http_->bind_to_port(o.host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    throw Error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
-                " (address in use or not available)");
-  }
-  // cpp-httplib 0.11 listens with a backlog of 5: when 200 experts (re)connect at once,
-  // the kernel drops their handshakes and each retries after 1, 2, 4 s. Calling listen()
-  // again on the bound socket only raises the backlog.
-  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
-  return port;
+  return http_->bind(o.host, o.port);
 }
 
 void Server::run() {
-  http_->listen_after_bind();
+  http_->run();
 }
 void Server::stop() {
   http_->stop();
@@ -266,6 +236,7 @@ void Server::stop() {
 
 void Server::register_api() {
   AppContext& ctx = ctx_;
+  http::Router& routes = http_->router();
   auto require_session = [&ctx](const Request& req) {
     auto s = ctx.session(req);
     if (!s) throw HttpError(401, "login required");
@@ -314,7 +285,7 @@ void Server::register_api() {
                                      (ctx.options().secure_cookies ? "; Secure" : ""));
   };
 
-  http_->Post("/login", [login](const Request& req, Response& res) {
+  routes.Post("/login", [login](const Request& req, Response& res) {
     std::string next = req.get_param_value("next");
     if (next.empty() || next[0] != '/' ||
         (next.size() > 1 && (next[1] == '/' || next[1] == '\\'))) {
@@ -329,13 +300,13 @@ void Server::register_api() {
       res.set_redirect("/login?error=1", 303);
     }
   });
-  http_->Post("/api/login", guarded([login](const Request& req, Response& res) {
+  routes.Post("/api/login", guarded([login](const Request& req, Response& res) {
                 const json body = parse_body(req);
                 Session s =
                     login(req, string_field(body, "username"), string_field(body, "password"), res);
                 reply(res, 200, {{"user", user_json(s.user)}, {"csrf_token", s.csrf_token}});
               }));
-  http_->Post("/logout", [&ctx, clear_cookie](const Request& req, Response& res) {
+  routes.Post("/logout", [&ctx, clear_cookie](const Request& req, Response& res) {
     auto s = ctx.session(req);
     if (s && ctx.csrf_ok(req, *s)) {
       ctx.store().delete_session(sha256_hex(session_token(req)));
@@ -345,26 +316,26 @@ void Server::register_api() {
     }
     reply_error(res, 403, "csrf token missing or wrong");
   });
-  http_->Post("/api/logout", guarded([&ctx, clear_cookie](const Request& req, Response& res) {
+  routes.Post("/api/logout", guarded([&ctx, clear_cookie](const Request& req, Response& res) {
                 ctx.store().delete_session(sha256_hex(session_token(req)));
                 clear_cookie(res);
                 reply(res, 200, json::object());
               }));
-  http_->Get("/api/me", guarded([require_session](const Request& req, Response& res) {
+  routes.Get("/api/me", guarded([require_session](const Request& req, Response& res) {
                Session s = require_session(req);
                reply(res, 200, {{"user", user_json(s.user)}, {"csrf_token", s.csrf_token}});
              }));
 
   // ---- expert routes ----
-  http_->Get("/api/projects", guarded([&ctx, require_session](const Request& req, Response& res) {
+  routes.Get("/api/projects", guarded([&ctx, require_session](const Request& req, Response& res) {
                reply(res, 200, ctx.projects_json(require_session(req).user));
              }));
-  http_->Get(R"(/api/projects/(\d+))",
+  routes.Get(R"(/api/projects/(\d+))",
              guarded([&ctx, require_session](const Request& req, Response& res) {
                Session s = require_session(req);
                reply(res, 200, ctx.project_json(s.user, id_match(req, 1)));
              }));
-  http_->Get(R"(/api/projects/(\d+)/next)",
+  routes.Get(R"(/api/projects/(\d+)/next)",
              guarded([&ctx, require_session](const Request& req, Response& res) {
                Session s = require_session(req);
                int count = 1;
@@ -379,7 +350,7 @@ void Server::register_api() {
                }
                reply(res, 200, out);
              }));
-  http_->Post(
+  routes.Post(
       R"(/api/projects/(\d+)/items/(\d+)/answer)",
       guarded([&ctx, require_session, load_project](const Request& req, Response& res) {
         Session s = require_session(req);
@@ -428,7 +399,7 @@ void Server::register_api() {
         }
         reply(res, 200, out);
       }));
-  http_->Get(
+  routes.Get(
       R"(/api/projects/(\d+)/items/(\d+)/my-answer)",
       guarded([&ctx, require_session, load_project](const Request& req, Response& res) {
         Session s = require_session(req);
@@ -443,7 +414,7 @@ void Server::register_api() {
         reply(res, 200,
               {{"item", item_json(project, lease->item, lease->swap, 0)}, {"answers", answers}});
       }));
-  http_->Get(R"(/api/projects/(\d+)/my-answers)",
+  routes.Get(R"(/api/projects/(\d+)/my-answers)",
              guarded([&ctx, require_session, load_project](const Request& req, Response& res) {
                Session s = require_session(req);
                const Project project = load_project(req);
@@ -456,7 +427,7 @@ void Server::register_api() {
                reply(res, 200, {{"answers", answers}});
              }));
 
-  http_->Get(R"(/images/(\d+)/(\d+))",
+  routes.Get(R"(/images/(\d+)/(\d+))",
              guarded([&ctx, require_session, load_project](const Request& req, Response& res) {
                Session s = require_session(req);
                const Project project = load_project(req);
@@ -500,7 +471,7 @@ void Server::register_api() {
 
   // ---- admin routes ----
   // Group-commit counters of this instance (how many votes and leases shared a commit).
-  http_->Get("/api/admin/stats", guarded([&ctx, require_admin](const Request& req, Response& res) {
+  routes.Get("/api/admin/stats", guarded([&ctx, require_admin](const Request& req, Response& res) {
                require_admin(req);
                const GroupCommitStats g = ctx.store().db().group_stats();
                reply(res, 200,
@@ -511,7 +482,7 @@ void Server::register_api() {
                         {"retries", g.retries},
                         {"max_group", Database::kMaxGroup}}}});
              }));
-  http_->Get("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
+  routes.Get("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
                require_admin(req);
                json users = json::array();
                for (const auto& u : ctx.store().users()) {
@@ -521,7 +492,7 @@ void Server::register_api() {
                }
                reply(res, 200, {{"users", users}});
              }));
-  http_->Post("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
+  routes.Post("/api/admin/users", guarded([&ctx, require_admin](const Request& req, Response& res) {
                 Session s = require_admin(req);
                 const json body = parse_body(req);
                 const std::string name = string_field(body, "username");
@@ -548,7 +519,7 @@ void Server::register_api() {
                                   ctx.now_ms());
                 reply(res, 201, {{"user", user_json(u)}});
               }));
-  http_->Get("/api/admin/projects",
+  routes.Get("/api/admin/projects",
              guarded([&ctx, require_admin](const Request& req, Response& res) {
                require_admin(req);
                json list = json::array();
@@ -563,7 +534,7 @@ void Server::register_api() {
                }
                reply(res, 200, {{"projects", list}});
              }));
-  http_->Post("/api/admin/projects",
+  routes.Post("/api/admin/projects",
               guarded([&ctx, require_admin](const Request& req, Response& res) {
                 Session s = require_admin(req);
                 const json body = parse_body(req);
@@ -619,7 +590,7 @@ void Server::register_api() {
                          {"protocol", std::string(protocol_name(p.protocol))},
                          {"items", p.item_count}}}});
               }));
-  http_->Get(
+  routes.Get(
       R"(/api/admin/projects/(\d+)/progress)",
       guarded([&ctx, require_admin, load_project](const Request& req, Response& res) {
         require_admin(req);
@@ -631,19 +602,19 @@ void Server::register_api() {
                   req.has_param("limit") ? parse_int(req.get_param_value("limit"), "limit") : 100,
                   ctx.now_ms()));
       }));
-  http_->Get(R"(/api/admin/projects/(\d+)/agreement)",
+  routes.Get(R"(/api/admin/projects/(\d+)/agreement)",
              guarded([&ctx, require_admin, load_project](const Request& req, Response& res) {
                require_admin(req);
                reply(res, 200, agreement_json(ctx.store(), load_project(req)));
              }));
-  http_->Get(R"(/api/admin/projects/(\d+)/disagreement)",
+  routes.Get(R"(/api/admin/projects/(\d+)/disagreement)",
              guarded([&ctx, require_admin, load_project](const Request& req, Response& res) {
                require_admin(req);
                const std::int64_t limit =
                    req.has_param("limit") ? parse_int(req.get_param_value("limit"), "limit") : 20;
                reply(res, 200, disagreement_json(ctx.store(), load_project(req), limit));
              }));
-  http_->Get(R"(/api/admin/projects/(\d+)/export)",
+  routes.Get(R"(/api/admin/projects/(\d+)/export)",
              guarded([&ctx, require_admin, load_project](const Request& req, Response& res) {
                Session s = require_admin(req);
                const Project p = load_project(req);
@@ -662,7 +633,7 @@ void Server::register_api() {
                res.set_content(text, ends_with(format, ".csv") ? "text/csv; charset=utf-8"
                                                                : "application/x-ndjson");
              }));
-  http_->Get(
+  routes.Get(
       "/api/admin/audit", guarded([&ctx, require_admin](const Request& req, Response& res) {
         require_admin(req);
         const std::int64_t limit =

@@ -2,16 +2,17 @@
 // request limits, CSRF enforcement, image serving and the pages (register_pages()).
 //
 // Lifecycle: construct, bind() (returns the port), then run() blocks in the calling
-// thread until stop() is called from another thread. Thread-safe: requests are served by
-// a pool of worker threads sharing one AppContext.
+// thread until stop() is called from another thread. Thread-safe: one event-loop thread
+// reads every connection and a pool of worker threads runs the routes, sharing one
+// AppContext (event_server.h).
 #pragma once
 
 #include <memory>
 
 #include "annotate/context.h"
 
-namespace httplib {
-class Server;
+namespace emonet::annotate::http {
+class EventServer;
 }
 
 namespace emonet::annotate {
@@ -32,8 +33,7 @@ class Server {
  private:
   void register_api();
   AppContext ctx_;
-  std::unique_ptr<httplib::Server> http_;
-  int listen_fd_ = -1;  // the listening socket, once bind() created it
+  std::unique_ptr<http::EventServer> http_;
 };
 
 }  // namespace emonet::annotate

@@ -92,7 +92,10 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       ->capture_default_str();
   serve->add_option("--images-root", o->server.images_root,
                     "Folder under which admins may create projects from the web UI");
-  serve->add_option("--threads", o->server.threads, "Worker threads")->capture_default_str();
+  serve
+      ->add_option("--threads", o->server.threads,
+                   "Worker threads running requests (connections are read by one event loop)")
+      ->capture_default_str();
   serve->add_option("--max-body", o->server.max_body, "Largest request body in bytes")
       ->capture_default_str();
   serve->add_option("--timeout", o->server.read_timeout_s, "Read/write timeout in seconds")

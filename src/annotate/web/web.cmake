@@ -29,4 +29,4 @@ target_sources(emonet PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../pages_admin.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../pages_forms.cpp
   ${EMONET_WEB_ASSETS_CPP})
-# cpp-httplib is linked by src/annotate/CMakeLists.txt (pkg-config cpp-httplib).
+# The HTTP layer (event_server.cpp) is built by src/annotate/CMakeLists.txt.
