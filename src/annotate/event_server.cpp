@@ -237,9 +237,10 @@ void EventServer::hand_to_loop(Connection& c, int phase, std::uint32_t events) {
   ev.events = events | EPOLLRDHUP | EPOLLONESHOT;
   ev.data.ptr = &c;
   std::lock_guard lock(mu_);
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev) == 0) {
-    c.phase.store(static_cast<Phase>(phase), std::memory_order_release);
-  } else {
+  // The phase first: the event may fire on the loop thread before epoll_ctl returns, and
+  // an event for a connection in another phase is ignored there.
+  c.phase.store(static_cast<Phase>(phase), std::memory_order_release);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev) != 0) {
     c.phase.store(Phase::closing, std::memory_order_release);
     closing_.push_back(&c);
   }
