@@ -115,6 +115,8 @@ for run in $(seq 1 "$runs"); do
     tee -a "$work/wrk$run.txt"
   [[ -n "${perf_pid:-}" ]] && wait "$perf_pid"
   stop_server
+  # How many writes shared each commit (printed by the server when it stops).
+  grep -h '^stopped' "$work/server$run.out" | tee -a "$work/wrk$run.txt" || true
   "$emonet" annotate export --db "$db" bench --as events.jsonl -o "$work/events$run.jsonl"
   "$emonet" annotate export --db "$db" bench --as hq.csv -o "$work/hq$run.csv"
   /usr/bin/python3 "$here/verify.py" "$work/acked$run.txt" "$work/events$run.jsonl" \

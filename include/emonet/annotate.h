@@ -35,9 +35,18 @@ struct ServerOptions {
   bool log_requests = false;
 };
 
+// What a server did, reported when it stops: the shared commits of its writes (on SQLite
+// every write; on PostgreSQL the votes and leases) and how many writes they carried.
+struct ServeSummary {
+  std::int64_t group_commits = 0;
+  std::int64_t grouped_writes = 0;
+  std::int64_t largest_group = 0;
+  std::int64_t group_retries = 0;  // groups rolled back and run again
+};
+
 // Runs the server until SIGINT/SIGTERM. `on_listening(port)` is called once bound.
-void serve(const std::string& db, const ServerOptions& options,
-           const std::function<void(int port)>& on_listening = {});
+ServeSummary serve(const std::string& db, const ServerOptions& options,
+                   const std::function<void(int port)>& on_listening = {});
 
 // Creates a user; role "expert" or "admin". Password: at least 8 characters.
 void add_user(const std::string& db, const std::string& name, const std::string& password,

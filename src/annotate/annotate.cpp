@@ -24,8 +24,8 @@ std::unique_ptr<Store> open_store(const std::string& db, int pool = 4) {
 
 }  // namespace
 
-void serve(const std::string& db, const ServerOptions& options,
-           const std::function<void(int port)>& on_listening) {
+ServeSummary serve(const std::string& db, const ServerOptions& options,
+                   const std::function<void(int port)>& on_listening) {
   auto store = std::make_unique<Store>(Database::open(db, options.threads));
   Server server(*store, options);
   // SIGINT/SIGTERM stop the server cleanly: block them in every thread and wait for
@@ -46,6 +46,8 @@ void serve(const std::string& db, const ServerOptions& options,
   // Wake the waiter if run() ended for another reason.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
+  const GroupCommitStats g = store->db().group_stats();
+  return {g.batches, g.jobs, g.largest, g.retries};
 }
 
 void add_user(const std::string& db, const std::string& name, const std::string& password,

@@ -111,6 +111,28 @@ json item_json(const Project& project, const Item& item, bool swap, std::int64_t
   return j;
 }
 
+std::string intensity_answer_json(const std::vector<int>& values, bool no_emotion) {
+  // Written by hand: this runs for every vote, and an ordered_json of 40 keys cost more
+  // than the rest of the answer's validation. The bytes are those of ordered_json's
+  // dump() (the stored form that resubmissions are compared with; a test checks it), and
+  // the taxonomy's keys need no escaping.
+  std::string out;
+  out.reserve(32 + 24 * values.size());
+  out += "{\"ratings\":{";
+  bool first = true;
+  for (const auto& c : emotions()) {
+    if (!first) out += ',';
+    first = false;
+    out += '"';
+    out += c.hq_key;
+    out += "\":";
+    out += std::to_string(values[c.index]);
+  }
+  out += "},\"no_emotion\":";
+  out += no_emotion ? "true}" : "false}";
+  return out;
+}
+
 CheckedAnswer check_answer(const Project& project, const Item& item, bool swap, const json& body) {
   if (!body.is_object()) throw HttpError(400, "the answer must be a JSON object");
   CheckedAnswer out;
@@ -144,12 +166,7 @@ CheckedAnswer check_answer(const Project& project, const Item& item, bool swap, 
     if (!all_zero && no_emotion) {
       throw HttpError(422, "'no emotion' is ticked but some sliders are above 0", "no_emotion");
     }
-    ojson stored;
-    ojson r = ojson::object();
-    for (const auto& c : emotions()) r[std::string(c.hq_key)] = values[c.index];
-    stored["ratings"] = std::move(r);
-    stored["no_emotion"] = no_emotion;
-    out.json = stored.dump();
+    out.json = intensity_answer_json(values, no_emotion);
   } else if (project.protocol == Protocol::binary) {
     const json& value = field(body, "value");
     if (!value.is_boolean())

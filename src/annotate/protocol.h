@@ -24,6 +24,10 @@ nlohmann::json intensity_form(const Project& project);
 nlohmann::json item_json(const Project& project, const Item& item, bool swap,
                          std::int64_t lease_expires_ms);
 
+// The stored form of an intensity answer: {"ratings":{<hq key>:<0..7>, ... in taxonomy
+// order},"no_emotion":<bool>}, `values` by emotion index.
+std::string intensity_answer_json(const std::vector<int>& values, bool no_emotion);
+
 // Validates `body` (the POST answer document) for `item`; throws HttpError(400/422).
 CheckedAnswer check_answer(const Project& project, const Item& item, bool swap,
                            const nlohmann::json& body);

@@ -169,13 +169,18 @@ RunFn setup(CLI::App& app, const GlobalOptions& global) {
       parse_listen(o->listen, o->server);
       o->server.write_timeout_s = o->server.read_timeout_s;
       o->server.session_seconds *= 3600;
-      annotate::serve(o->db, o->server, [&](int port) {
+      const annotate::ServeSummary done = annotate::serve(o->db, o->server, [&](int port) {
         if (!global.quiet) {
           std::cerr << "emonet annotate: listening on http://" << o->server.host << ":" << port
                     << "\n";
         }
         std::cout << "listening " << port << std::endl;
       });
+      // One line for operators and benchmarks: how well concurrent writes shared commits.
+      std::cout << "stopped group_commits=" << done.group_commits
+                << " grouped_writes=" << done.grouped_writes
+                << " largest_group=" << done.largest_group
+                << " group_retries=" << done.group_retries << std::endl;
       return 0;
     }
     if (add_user->parsed()) {
