@@ -26,15 +26,16 @@ std::unique_ptr<Store> open_store(const std::string& db, int pool = 4) {
 
 ServeSummary serve(const std::string& db, const ServerOptions& options,
                    const std::function<void(int port)>& on_listening) {
-  auto store = std::make_unique<Store>(Database::open(db, options.threads));
-  Server server(*store, options);
   // SIGINT/SIGTERM stop the server cleanly: block them in every thread and wait for
-  // them in one dedicated thread.
+  // them in one dedicated thread. Blocked before the store starts its threads (the WAL
+  // checkpointer): a thread created earlier would take the signal and die by it.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto store = std::make_unique<Store>(Database::open(db, options.threads));
+  Server server(*store, options);
   const int port = server.bind();
   std::thread waiter([&] {
     int sig = 0;

@@ -23,6 +23,7 @@ using nlohmann::json;
 // `emonet annotate serve` as a child; reads "listening <port>" from its stdout.
 class ServerProcess {
  public:
+  // threads = 0: the server's default worker count.
   explicit ServerProcess(const std::string& db, int threads = 16) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
@@ -32,18 +33,34 @@ class ServerProcess {
       ::dup2(out[1], STDOUT_FILENO);
       ::close(out[0]);
       ::close(out[1]);
-      ::execl(cli.c_str(), cli.c_str(), "--quiet", "annotate", "serve", "--db", db.c_str(),
-              "--listen", "127.0.0.1:0", "--threads", thread_count.c_str(),
-              static_cast<char*>(nullptr));
+      if (threads > 0) {
+        ::execl(cli.c_str(), cli.c_str(), "--quiet", "annotate", "serve", "--db", db.c_str(),
+                "--listen", "127.0.0.1:0", "--threads", thread_count.c_str(),
+                static_cast<char*>(nullptr));
+      } else {
+        ::execl(cli.c_str(), cli.c_str(), "--quiet", "annotate", "serve", "--db", db.c_str(),
+                "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
+      }
       ::_exit(127);
     }
     ::close(out[1]);
+    out_ = out[0];
     std::string line;
     char c;
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(out[0]);
+    while (::read(out_, &c, 1) == 1 && c != '\n') line += c;
     if (line.rfind("listening ", 0) != 0) throw std::runtime_error("server did not start: " + line);
     port_ = std::stoi(line.substr(10));
+  }
+  // SIGTERM, as an operator or a service manager stops it; returns the exit status and
+  // puts the rest of its standard output in `rest`.
+  int terminate(std::string& rest) {
+    ::kill(pid_, SIGTERM);
+    char buf[256];
+    for (ssize_t n; (n = ::read(out_, buf, sizeof buf)) > 0;) rest.append(buf, n);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   void kill_hard() {
     if (pid_ > 0) {
@@ -57,11 +74,13 @@ class ServerProcess {
       ::kill(pid_, SIGTERM);
       ::waitpid(pid_, nullptr, 0);
     }
+    ::close(out_);
   }
   int port() const { return port_; }
 
  private:
   pid_t pid_ = -1;
+  int out_ = -1;
   int port_ = 0;
 };
 
@@ -83,7 +102,8 @@ std::string expert_name(int i) {
 std::vector<Ack> burst_and_kill(ServerProcess& server, std::int64_t pid, int experts,
                                 std::size_t kill_after,
                                 const std::function<bool(Browser&, int)>& sign_in,
-                                const std::function<void()>& before_kill = {}) {
+                                const std::function<void()>& before_kill = {},
+                                const std::function<void()>& kill = {}) {
   std::mutex mutex;
   std::vector<Ack> acks;
   std::atomic<std::size_t> acked{0};
@@ -118,7 +138,11 @@ std::vector<Ack> burst_and_kill(ServerProcess& server, std::int64_t pid, int exp
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (before_kill) before_kill();
-  server.kill_hard();
+  if (kill) {
+    kill();
+  } else {
+    server.kill_hard();
+  }
   stop = true;
   for (auto& t : threads) t.join();
   return acks;
@@ -173,6 +197,54 @@ std::int64_t create_burst_project(TempDir& tmp, const std::string& db, int image
   return json::parse(created.out)["id"].get<std::int64_t>();
 }
 
+// Users expert0..expert{n-1} plus "admin", each with a live session written straight into
+// the database (n Argon2id logins would take most of a minute). Returns (token, CSRF token)
+// per expert, the admin's last.
+std::vector<std::pair<std::string, std::string>> insert_sessions(const std::string& db, int n) {
+  std::vector<std::pair<std::string, std::string>> sessions;
+  annotate::Store store(annotate::Database::open(db, 1));
+  const std::string hash = annotate::hash_password("password-unused");
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  const std::int64_t expires = now + 3600 * 1000;
+  for (int i = 0; i <= n; ++i) {
+    const auto user = i < n ? store.create_user(expert_name(i), hash, annotate::Role::expert, now)
+                            : store.create_user("admin", hash, annotate::Role::admin, now);
+    sessions.emplace_back(annotate::random_token(), annotate::random_token());
+    store.create_session(annotate::sha256_hex(sessions.back().first), user.id,
+                         sessions.back().second, now, expires);
+  }
+  return sessions;
+}
+
+// SIGTERM (an operator, systemd, Kubernetes) stops the server cleanly in the middle of a
+// burst: it exits 0, reports its group commits, and every acknowledged vote is stored once.
+TEST(Durability, SigtermStopsCleanlyMidBurst) {
+  TempDir tmp;
+  const std::string db = tmp.file("annotate.sqlite");
+  constexpr int kExperts = 32;
+  const auto sessions = insert_sessions(db, kExperts);
+  const std::int64_t pid = create_burst_project(tmp, db, 600, 2);
+  auto use_session = [&](Browser& b, int i) {
+    b.use_session(sessions.at(static_cast<std::size_t>(i)).first,
+                  sessions.at(static_cast<std::size_t>(i)).second);
+    return true;
+  };
+  std::vector<Ack> acks;
+  int exit_code = -1;
+  std::string rest;
+  {
+    ServerProcess server(db, 0);
+    acks = burst_and_kill(server, pid, kExperts, 300, use_session, {},
+                          [&] { exit_code = server.terminate(rest); });
+  }
+  EXPECT_EQ(exit_code, 0) << rest;
+  EXPECT_NE(rest.find("stopped group_commits="), std::string::npos) << rest;
+  ASSERT_GE(acks.size(), 300u);
+  expect_all_acknowledged_votes_stored(db, pid, acks, kExperts, use_session);
+}
+
 TEST(Durability, EveryAcknowledgedVoteSurvivesSigkill) {
   TempDir tmp;
   const std::string db = tmp.file("annotate.sqlite");
@@ -200,32 +272,15 @@ TEST(Durability, EveryAcknowledgedVoteSurvivesSigkill) {
   expect_all_acknowledged_votes_stored(db, pid, acks, kExperts, login);
 }
 
-// The same guarantee at the benchmark's load: 200 experts on the server's default thread
+// The same guarantee at the benchmark's load: 200 experts on the server's default worker
 // count, so votes and leases are group-committed (many callers per transaction and fsync)
 // when the server is killed; the server's own counters show the groups.
 TEST(Durability, EveryAcknowledgedVoteSurvivesSigkillUnderGroupCommitAtFullLoad) {
   TempDir tmp;
   const std::string db = tmp.file("annotate.sqlite");
   constexpr int kExperts = 200;
-  std::vector<std::pair<std::string, std::string>> sessions;  // token, CSRF token
-  std::string admin_token = annotate::random_token(), admin_csrf = annotate::random_token();
-  {
-    // Sessions straight into the database: 200 Argon2id logins would take most of a minute.
-    annotate::Store store(annotate::Database::open(db, 1));
-    const std::string hash = annotate::hash_password("password-unused");
-    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-    const std::int64_t expires = now + 3600 * 1000;
-    for (int i = 0; i < kExperts; ++i) {
-      const auto user = store.create_user(expert_name(i), hash, annotate::Role::expert, now);
-      sessions.emplace_back(annotate::random_token(), annotate::random_token());
-      store.create_session(annotate::sha256_hex(sessions.back().first), user.id,
-                           sessions.back().second, now, expires);
-    }
-    const auto admin = store.create_user("admin", hash, annotate::Role::admin, now);
-    store.create_session(annotate::sha256_hex(admin_token), admin.id, admin_csrf, now, expires);
-  }
+  const auto sessions = insert_sessions(db, kExperts);
+  const std::string admin_token = sessions.back().first, admin_csrf = sessions.back().second;
   const std::int64_t pid = create_burst_project(tmp, db, 1500, 2);
   auto use_session = [&](Browser& b, int i) {
     b.use_session(sessions.at(static_cast<std::size_t>(i)).first,
@@ -235,7 +290,7 @@ TEST(Durability, EveryAcknowledgedVoteSurvivesSigkillUnderGroupCommitAtFullLoad)
   std::vector<Ack> acks;
   json group;
   {
-    ServerProcess server(db, 256);
+    ServerProcess server(db, 0);
     acks = burst_and_kill(server, pid, kExperts, 1000, use_session, [&] {
       Browser admin(server.port());
       admin.use_session(admin_token, admin_csrf);
