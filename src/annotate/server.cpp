@@ -148,8 +148,8 @@ const std::string& dummy_hash() {
   return hash;
 }
 
-}  // namespace
-
+// The transport's settings from the server's: security headers on every response,
+// including the transport's own error answers.
 http::EventServerOptions transport_options(const ServerOptions& o) {
   http::EventServerOptions t;
   t.workers = std::max(1, o.threads);
@@ -162,6 +162,8 @@ http::EventServerOptions transport_options(const ServerOptions& o) {
                        {"Referrer-Policy", "same-origin"}};
   return t;
 }
+
+}  // namespace
 
 Server::Server(Store& store, ServerOptions options, Clock clock)
     : ctx_(store, std::move(options), std::move(clock)),
