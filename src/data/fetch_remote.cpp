@@ -42,6 +42,18 @@ std::uint64_t size_of(const json& entry) {
   return s != entry.end() && s->is_number_unsigned() ? s->get<std::uint64_t>() : 0;
 }
 
+// A string field of a listing entry, or `fallback` when absent; any other type is an
+// Error naming the field (json::value would throw nlohmann's type_error instead; found by
+// fuzz/hf_listing_fuzz.cpp with {"split": 23}).
+std::string string_field(const json& entry, const char* name, const char* fallback,
+                         const std::string& source) {
+  const auto it = entry.find(name);
+  if (it == entry.end() || it->is_null()) return fallback;
+  if (!it->is_string())
+    throw Error(std::string("'") + name + "' must be a string", {source, 0, name});
+  return it->get<std::string>();
+}
+
 // A config or split name as one safe path segment.
 std::string segment(const std::string& name, const std::string& source) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
@@ -129,8 +141,8 @@ std::vector<RemoteParquet> parse_parquet_listing(const std::string& body,
     for (const auto& e : j) {
       if (!e.is_object() || !e.contains("url"))
         throw Error("expected objects with a url", {source, 0, ""});
-      const std::string config = e.value("config", std::string("default"));
-      const std::string split_name = e.value("split", std::string("train"));
+      const std::string config = string_field(e, "config", "default", source);
+      const std::string split_name = string_field(e, "split", "train", source);
       add(config, split_name, e["url"], size_of(e), counters[config + "/" + split_name]++);
     }
   } else {

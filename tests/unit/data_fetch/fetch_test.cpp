@@ -178,6 +178,12 @@ TEST(DataFetch, ListingParsersRejectMalformedBodies) {
   EXPECT_THROW(parse_tree_listing("[{\"type\":\"file\",\"path\":\"../x.parquet\"}]", "t"), Error);
   EXPECT_THROW(parse_parquet_listing("{\"default\": {\"train\": [1]}}", "p"), Error);
   EXPECT_THROW(parse_parquet_listing("{\"../x\": {\"train\": [\"u\"]}}", "p"), Error);
+  // Found by fuzz/hf_listing_fuzz.cpp: a split that is not a string (nlohmann's
+  // type_error escaped before).
+  EXPECT_THROW(parse_parquet_listing(R"([{"url": "http://h/0.parquet", "split": 23}])", "p"),
+               Error);
+  EXPECT_THROW(parse_parquet_listing(R"([{"url": "http://h/0.parquet", "config": []}])", "p"),
+               Error);
   const auto list = parse_parquet_listing(
       R"([{"config":"default","split":"test","url":"http://h/0.parquet","size":12}])", "p");
   ASSERT_EQ(list.size(), 1u);
