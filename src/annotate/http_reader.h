@@ -2,7 +2,7 @@
 // complete requests out. Boost.Beast's parser does the protocol (request line, header
 // syntax, Content-Length and chunked bodies, limits); this class turns its messages into
 // http::Request (decoded path, query and form fields) and its failures into the status a
-// client should get (400, 413, 431, 501, 505).
+// client should get (400, 413, 431, 505).
 #pragma once
 
 #include <cstddef>

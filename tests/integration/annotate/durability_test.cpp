@@ -218,6 +218,16 @@ std::vector<std::pair<std::string, std::string>> insert_sessions(const std::stri
   return sessions;
 }
 
+// Signs expert i in with the i-th inserted session (for burst_and_kill).
+std::function<bool(Browser&, int)> session_sign_in(
+    const std::vector<std::pair<std::string, std::string>>& sessions) {
+  return [&sessions](Browser& b, int i) {
+    b.use_session(sessions.at(static_cast<std::size_t>(i)).first,
+                  sessions.at(static_cast<std::size_t>(i)).second);
+    return true;
+  };
+}
+
 // SIGTERM (an operator, systemd, Kubernetes) stops the server cleanly in the middle of a
 // burst: it exits 0, reports its group commits, and every acknowledged vote is stored once.
 TEST(Durability, SigtermStopsCleanlyMidBurst) {
@@ -226,11 +236,7 @@ TEST(Durability, SigtermStopsCleanlyMidBurst) {
   constexpr int kExperts = 32;
   const auto sessions = insert_sessions(db, kExperts);
   const std::int64_t pid = create_burst_project(tmp, db, 600, 2);
-  auto use_session = [&](Browser& b, int i) {
-    b.use_session(sessions.at(static_cast<std::size_t>(i)).first,
-                  sessions.at(static_cast<std::size_t>(i)).second);
-    return true;
-  };
+  const auto use_session = session_sign_in(sessions);
   std::vector<Ack> acks;
   int exit_code = -1;
   std::string rest;
@@ -282,11 +288,7 @@ TEST(Durability, EveryAcknowledgedVoteSurvivesSigkillUnderGroupCommitAtFullLoad)
   const auto sessions = insert_sessions(db, kExperts);
   const std::string admin_token = sessions.back().first, admin_csrf = sessions.back().second;
   const std::int64_t pid = create_burst_project(tmp, db, 1500, 2);
-  auto use_session = [&](Browser& b, int i) {
-    b.use_session(sessions.at(static_cast<std::size_t>(i)).first,
-                  sessions.at(static_cast<std::size_t>(i)).second);
-    return true;
-  };
+  const auto use_session = session_sign_in(sessions);
   std::vector<Ack> acks;
   json group;
   {
