@@ -40,8 +40,10 @@ bool flash_attention_has_avx512();
 bool flash_attention_has_avx512_bf16();
 
 namespace detail {
-// Keys whose scores the AVX-512 kernel holds per query row between softmax updates.
-constexpr std::int64_t kFlashSoftmaxKeys = 256;
+// Keys whose scores the AVX-512 kernel holds per query row between softmax updates:
+// so400m's 576 tokens, so its attention needs one update per row (4 rows x 576 floats,
+// 9 KB of L1). Longer sequences fall back to the online rescaling every 576 keys.
+constexpr std::int64_t kFlashSoftmaxKeys = 576;
 
 // The per-(image, head) kernels. scratch holds flash_scratch_floats(a) floats.
 std::int64_t flash_scratch_floats(const FlashAttentionArgs& a);

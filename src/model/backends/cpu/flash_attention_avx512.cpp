@@ -4,12 +4,14 @@
 // function instantiated here with AVX-512 code could be the copy the linker keeps for
 // the whole program and then fault on a CPU without AVX-512.
 //
-// Per (image, head): K is transposed and V copied into f32 scratch once (zero-padded to
-// whole 16-lane vectors), then query rows go four at a time. For each block of 64 keys the
-// 4x64 scores are 16 accumulators fed by one K^T load per four FMAs; the scores of up to
-// 256 keys wait in scratch for one online-softmax update (max, exp, sum, one rescale of
-// the output accumulators); P·V runs over 16-lane slices of the head dimension
-// with the four rows' accumulators in registers. On the bf16 path of a CPU with
+// Per (image, head): K is transposed (in blocks of 64 keys, see key_slot) and V copied
+// into scratch once, zero-padded to whole 16-lane vectors, with the rows of Q, K and V
+// prefetched ahead of use; then query rows go four at a time. For each block of 64 keys
+// the 4x64 scores are 16 accumulators fed by one K^T load per four FMAs; the scores of up
+// to kFlashSoftmaxKeys keys (576: all of so400m's tokens) wait in scratch for one
+// online-softmax update (max, exp, sum, one rescale of the output accumulators); P·V runs
+// over 16-lane slices of the head dimension with the 4 x 5 tile of accumulators in
+// registers. On the bf16 path of a CPU with
 // AVX-512-BF16 both products use vdpbf16ps (two bf16 products per f32 lane, twice the
 // FMA rate): the scores on the bf16 inputs (the same products as oneDNN's bf16 matmul),
 // and P·V on the probabilities rounded to bf16 with V kept as bf16 pairs of consecutive
@@ -27,8 +29,17 @@ constexpr int kRows = 4;       // query rows per step
 constexpr int kBlockVecs = 4;  // 16-key vectors per block of scores (64 keys)
 constexpr float kNegInf = -__builtin_inff();
 
+constexpr long kKeysPerBlock = 16 * kBlockVecs;
+
 inline __mmask16 tail_mask(long n) {
-  return n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1u);
+  return n >= 16 ? __mmask16(0xffff) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
+}
+
+// Where K^T keeps element (row c, key j): blocks of 64 keys, each [rows, 64], so the
+// scores of one block read one contiguous stretch (the hardware prefetcher follows it)
+// instead of `rows` pieces a whole key row apart.
+inline long key_slot(long c, long j, long rows) {
+  return j / kKeysPerBlock * rows * kKeysPerBlock + c * kKeysPerBlock + j % kKeysPerBlock;
 }
 
 // 16 (or fewer, masked) elements at p as f32; missing lanes are 0.
@@ -55,13 +66,16 @@ inline void store16(void* p, long i, __m512 x, bool bf16, __mmask16 m) {
 }
 
 // 2^t for t <= 0: n = round(t), 2^(t - n) by the degree-6 polynomial of Cephes' exp2f
-// on [-1/2, 1/2] (relative error ~2e-7), scaled by 2^n. Below -126 the result is ~1e-38;
-// callers zero masked lanes themselves. The softmax works in base 2 with log2(e) (and
-// the 1/sqrt(d) of the scores) folded into one multiply-subtract per score.
+// on [-1/2, 1/2] (relative error ~2e-7), times 2^n by adding n to the exponent field
+// (vscalefps and vrndscaleps cost twice as much here and this runs once per score). t is
+// clamped at -125 so the result stays a normal number: ~2e-38, which is 0 next to the
+// softmax sum (at least 1); callers zero masked lanes themselves. The softmax works in
+// base 2 with log2(e) (and the 1/sqrt(d) of the scores) folded into one multiply-subtract
+// per score.
 inline __m512 exp2_16(__m512 t) {
-  t = _mm512_max_ps(t, _mm512_set1_ps(-126.f));
-  const __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 f = _mm512_sub_ps(t, n);
+  t = _mm512_max_ps(t, _mm512_set1_ps(-125.f));
+  const __m512i n = _mm512_cvtps_epi32(t);  // to nearest: the default rounding mode
+  const __m512 f = _mm512_sub_ps(t, _mm512_cvtepi32_ps(n));
   __m512 y = _mm512_set1_ps(1.535336188319500e-4f);
   y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(1.339887440266574e-3f));
   y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(9.618437357674640e-3f));
@@ -69,22 +83,98 @@ inline __m512 exp2_16(__m512 t) {
   y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(2.402264791363012e-1f));
   y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(6.931472028550421e-1f));
   y = _mm512_fmadd_ps(y, f, _mm512_set1_ps(1.f));
-  return _mm512_scalef_ps(y, n);
+  return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(y), _mm512_slli_epi32(n, 23)));
 }
 
 inline float exp2_1(float t) {
   return _mm512_cvtss_f32(exp2_16(_mm512_set1_ps(t)));
 }
 
-// Scores of kRows query rows against NV vectors of 16 keys starting at key j0.
+// Asks for the cache lines of `bytes` bytes at p. The rows of Q, K and V are one head's
+// slice of the tower's wide [tokens, 3 * hidden] rows, a few lines each, 7 KB apart: the
+// hardware prefetchers do not follow them, and without this the kernel waits on memory
+// for a fifth of its time at the start of every head and every block of query rows.
+inline void prefetch_bytes(const void* p, long bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (long i = 0; i < bytes; i += 64) _mm_prefetch(c + i, _MM_HINT_T0);
+  _mm_prefetch(c + bytes - 1, _MM_HINT_T0);
+}
+
+// This head's keys transposed into scratch, 16 keys per gather: with `dot`,
+// kt[key_slot(c, j, rows)] holds the bf16 pair (k[j][2c], k[j][2c + 1]) as one 32-bit word (high
+// half 0 past d), otherwise k[j][c] widened to f32; keys j >= nk are 0. Every gather reads
+// only elements of the head's own row: an odd head's last pair and the widened bf16
+// elements read the word that ends at the wanted element and shift it down. Shapes whose
+// offsets do not fit the gathers' 32-bit indices (or a head of one element) go one
+// element at a time.
+inline void transpose_keys(const FlashAttentionArgs& a, long kv0, long nkb, bool dot, float* kt) {
+  const long d = a.head_dim, nk = a.nk, ld = a.kv_ld, rows = dot ? (d + 1) / 2 : d;
+  auto* kt2 = reinterpret_cast<unsigned*>(kt);
+  const auto* k16 = static_cast<const unsigned short*>(a.k) + (a.bf16 ? kv0 : 0);
+  const float* k32 = static_cast<const float*>(a.k) + (a.bf16 ? 0 : kv0);
+  if (d < 2 || double(nkb) * double(ld) >= 2147483647.0) {
+    for (long j = 0; j < nkb; ++j)
+      for (long c = 0; c < rows; ++c) {
+        const long at = key_slot(c, j, rows);
+        if (j >= nk) {
+          kt2[at] = 0;
+        } else if (!a.bf16) {
+          kt[at] = k32[j * ld + c];
+        } else if (dot) {
+          kt2[at] = k16[j * ld + 2 * c] | (2 * c + 1 < d ? k16[j * ld + 2 * c + 1] : 0u) << 16;
+        } else {
+          kt2[at] = unsigned(k16[j * ld + c]) << 16;
+        }
+      }
+    return;
+  }
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i zero = _mm512_setzero_si512();
+  const long es = a.bf16 ? 2 : 4;
+  const char* rows0 = static_cast<const char*>(a.k) + kv0 * es;
+  for (long j = 0; j < 16 && j < nk; ++j) prefetch_bytes(rows0 + j * ld * es, d * es);
+  for (long j0 = 0; j0 < nkb; j0 += 16) {
+    const long at = key_slot(0, j0, rows);  // row c of these 16 keys is at + c * 64
+    for (long j = j0 + 16; j < j0 + 32 && j < nk; ++j) prefetch_bytes(rows0 + j * ld * es, d * es);
+    const __mmask16 live = tail_mask(nk - j0);
+    // Element offsets of the 16 keys' rows.
+    const __m512i row = _mm512_mullo_epi32(_mm512_add_epi32(lane, _mm512_set1_epi32(int(j0))),
+                                           _mm512_set1_epi32(int(ld)));
+    if (!a.bf16) {
+      for (long c = 0; c < d; ++c)
+        _mm512_storeu_ps(kt + at + c * kKeysPerBlock,
+                         _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, row, k32 + c, 4));
+    } else if (dot) {
+      for (long c = 0; c < d / 2; ++c)
+        _mm512_storeu_si512(kt2 + at + c * kKeysPerBlock,
+                            _mm512_mask_i32gather_epi32(zero, live, row, k16 + 2 * c, 2));
+      if (d % 2)  // (k[d - 1], 0): the word of elements d - 2 and d - 1, shifted down
+        _mm512_storeu_si512(
+            kt2 + at + (d / 2) * kKeysPerBlock,
+            _mm512_srli_epi32(_mm512_mask_i32gather_epi32(zero, live, row, k16 + d - 2, 2), 16));
+    } else {
+      // Element 0 is the low half of the row's first word, element c > 0 the high half of
+      // the word that ends at it.
+      const __m512i first = _mm512_mask_i32gather_epi32(zero, live, row, k16, 2);
+      _mm512_storeu_si512(kt2 + at, _mm512_slli_epi32(first, 16));
+      for (long c = 1; c < d; ++c)
+        _mm512_storeu_si512(
+            kt2 + at + c * kKeysPerBlock,
+            _mm512_and_si512(_mm512_mask_i32gather_epi32(zero, live, row, k16 + c - 1, 2),
+                             _mm512_set1_epi32(int(0xffff0000u))));
+    }
+  }
+}
+
+// Scores of kRows query rows against the first NV vectors of 16 keys of one block of K^T.
 template <int NV>
-inline void scores(const float* qs, long dp, const float* kt, long nkp, long d, long j0,
+inline void scores(const float* qs, long dp, const float* kt, long d,
                    __m512 (&s)[kRows][kBlockVecs]) {
   for (int r = 0; r < kRows; ++r)
     for (int v = 0; v < NV; ++v) s[r][v] = _mm512_setzero_ps();
   for (long c = 0; c < d; ++c) {
     __m512 k[NV];
-    for (int v = 0; v < NV; ++v) k[v] = _mm512_loadu_ps(kt + c * nkp + j0 + 16 * v);
+    for (int v = 0; v < NV; ++v) k[v] = _mm512_loadu_ps(kt + c * kKeysPerBlock + 16 * v);
     for (int r = 0; r < kRows; ++r) {
       const __m512 q = _mm512_set1_ps(qs[r * dp + c]);
       for (int v = 0; v < NV; ++v) s[r][v] = _mm512_fmadd_ps(q, k[v], s[r][v]);
@@ -93,11 +183,11 @@ inline void scores(const float* qs, long dp, const float* kt, long nkp, long d, 
 }
 
 // The same from bf16 pairs with vdpbf16ps (two bf16 products per lane, f32 sum): qp holds
-// each row's (q[2c], q[2c+1]) pairs, kt2 the keys' pairs as [pairs, nkp]. Not inlined
+// each row's (q[2c], q[2c+1]) pairs, kt2 one block's key pairs as [pairs, 64]. Not inlined
 // into its caller, which is not compiled for AVX-512-BF16; called per block of keys.
 template <int NV>
 __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
-    const unsigned* qp, long qp_ld, const unsigned* kt2, long nkp, long pairs, long j0,
+    const unsigned* qp, long qp_ld, const unsigned* kt2, long pairs,
     __m512 (&s)[kRows][kBlockVecs]) {
   // Local accumulators, copied out at the end: __m512 may alias anything, so summing into
   // `s` through the reference would store it to memory on every step.
@@ -106,7 +196,8 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
     for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
   for (long c = 0; c < pairs; ++c) {
     __m512bh k[NV];
-    for (int v = 0; v < NV; ++v) k[v] = (__m512bh)_mm512_loadu_si512(kt2 + c * nkp + j0 + 16 * v);
+    for (int v = 0; v < NV; ++v)
+      k[v] = (__m512bh)_mm512_loadu_si512(kt2 + c * kKeysPerBlock + 16 * v);
     for (int r = 0; r < kRows; ++r) {
       const __m512bh q = (__m512bh)_mm512_set1_epi32(int(qp[r * qp_ld + c]));
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], q, k[v]);
@@ -137,6 +228,52 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16_slices(
   }
   for (int r = 0; r < kRows; ++r)
     for (int x = 0; x < NX; ++x) _mm512_storeu_ps(acc + r * dp + 16 * (x0 + x), o[r][x]);
+}
+
+// acc[r][16 * (x0 + x) ...] += sum over the block's keys j of p[r][j] * vs[j0 + j][...] for
+// NX slices of 16 head columns, the f32 form of pv_bf16_slices: per key NX loads of V and
+// kRows broadcasts feed kRows x NX FMAs into register accumulators.
+template <int NX>
+inline void pv_f32_slices(const float* probs, long nj, const float* vs, long dp, long j0, long x0,
+                          float* acc) {
+  constexpr long ld = kFlashSoftmaxKeys;  // probs row stride
+  __m512 o[kRows][NX];
+  for (int r = 0; r < kRows; ++r)
+    for (int x = 0; x < NX; ++x) o[r][x] = _mm512_loadu_ps(acc + r * dp + 16 * (x0 + x));
+  for (long j = 0; j < nj; ++j) {
+    __m512 v[NX];
+    for (int x = 0; x < NX; ++x) v[x] = _mm512_loadu_ps(vs + (j0 + j) * dp + 16 * (x0 + x));
+    for (int r = 0; r < kRows; ++r) {
+      const __m512 p = _mm512_set1_ps(probs[r * ld + j]);
+      for (int x = 0; x < NX; ++x) o[r][x] = _mm512_fmadd_ps(p, v[x], o[r][x]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r)
+    for (int x = 0; x < NX; ++x) _mm512_storeu_ps(acc + r * dp + 16 * (x0 + x), o[r][x]);
+}
+
+// P·V of nj keys in f32 (dead keys have probability 0), five slices of the head at a time.
+inline void pv_f32(const float* probs, long nj, const float* vs, long dp, long j0, float* acc) {
+  const long dv = dp / 16;
+  for (long x0 = 0; x0 < dv; x0 += 5) {
+    switch (dv - x0 < 5 ? dv - x0 : 5) {
+      case 1:
+        pv_f32_slices<1>(probs, nj, vs, dp, j0, x0, acc);
+        break;
+      case 2:
+        pv_f32_slices<2>(probs, nj, vs, dp, j0, x0, acc);
+        break;
+      case 3:
+        pv_f32_slices<3>(probs, nj, vs, dp, j0, x0, acc);
+        break;
+      case 4:
+        pv_f32_slices<4>(probs, nj, vs, dp, j0, x0, acc);
+        break;
+      default:
+        pv_f32_slices<5>(probs, nj, vs, dp, j0, x0, acc);
+        break;
+    }
+  }
 }
 
 // P·V of one block of nv 16-key vectors on bf16: probs ([kRows, 64] f32 with row stride
@@ -186,11 +323,12 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16(const float
 void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t h, float* scratch,
                        bool dot_bf16) {
   const long d = a.head_dim, nk = a.nk, nq = a.nq;
-  const long nkp = (nk + 15) / 16 * 16, dp = (d + 15) / 16 * 16, dv = dp / 16;
+  const long nkp = (nk + 15) / 16 * 16, dp = (d + 15) / 16 * 16;
   const bool bf16 = a.bf16;
   const float scale = 1.f / __builtin_sqrtf(float(d));
-  float* kt = scratch;        // [d, nkp]
-  float* vs = kt + d * nkp;   // [nkp, dp]
+  const long nkb = (nk + kKeysPerBlock - 1) / kKeysPerBlock * kKeysPerBlock;
+  float* kt = scratch;        // K^T, [nkb / 64][d or pairs][64] (key_slot)
+  float* vs = kt + d * nkb;   // [nkp, dp]
   float* qs = vs + nkp * dp;  // [kRows, dp]
   float* acc = qs + kRows * dp;
   float* probs = acc + kRows * dp;  // [kRows, kFlashSoftmaxKeys]
@@ -199,13 +337,15 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
   // dot_bf16, K^T keeps bf16 pairs for vdpbf16ps instead.
   const bool dot = dot_bf16 && bf16;
   const long pairs = (d + 1) / 2;
-  auto* kt2 = reinterpret_cast<unsigned*>(kt);  // [pairs, nkp]
+  auto* kt2 = reinterpret_cast<unsigned*>(kt);  // dot: bf16 pairs
   auto* qp = reinterpret_cast<unsigned*>(qs);   // [kRows, dp / 2]
   auto* v2 = reinterpret_cast<unsigned*>(vs);   // dot: [nkp / 2, dp] pairs of keys 2i, 2i+1
   const long kv0 = long(b * a.kv_batch_stride + h * d);
   if (dot) {
     const auto* v16 = static_cast<const unsigned short*>(a.v);
-    for (long i = 0; i < nkp / 2; ++i)
+    for (long i = 0; i < nkp / 2; ++i) {
+      for (long j = 2 * i + 16; j < 2 * i + 18 && j < nk; ++j)
+        prefetch_bytes(v16 + kv0 + j * a.kv_ld, 2 * d);
       for (long c0 = 0; c0 < dp; c0 += 16) {
         const long j = 2 * i;
         const __mmask16 m0 = j < nk ? tail_mask(d - c0) : __mmask16(0);
@@ -216,30 +356,26 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
             _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m1, v16 + kv0 + (j + 1) * a.kv_ld + c0));
         _mm512_storeu_si512(v2 + i * dp + c0, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
       }
-    const auto* k16 = static_cast<const unsigned short*>(a.k);
-    for (long j = 0; j < nkp; ++j)
-      for (long c = 0; c < pairs; ++c) {
-        unsigned lo = 0, hi = 0;
-        if (j < nk) {
-          lo = k16[kv0 + j * a.kv_ld + 2 * c];
-          hi = 2 * c + 1 < d ? k16[kv0 + j * a.kv_ld + 2 * c + 1] : 0u;
-        }
-        kt2[c * nkp + j] = lo | (hi << 16);
-      }
-  }
-  for (long j = 0; j < nkp && !dot; ++j) {
-    for (long c0 = 0; c0 < dp; c0 += 16) {
-      const __mmask16 m = j < nk ? tail_mask(d - c0) : __mmask16(0);
-      const __m512 kx = load16(a.k, kv0 + j * a.kv_ld + c0, bf16, m);
-      _mm512_storeu_ps(vs + j * dp + c0, load16(a.v, kv0 + j * a.kv_ld + c0, bf16, m));
-      alignas(64) float tmp[16];
-      _mm512_store_ps(tmp, kx);
-      for (long c = c0; c < c0 + 16 && c < d; ++c) kt[c * nkp + j] = tmp[c - c0];
     }
   }
+  transpose_keys(a, kv0, nkb, dot, kt);
+  const long es = bf16 ? 2 : 4;
+  if (!dot)
+    for (long j = 0; j < nkp; ++j) {
+      if (j + 8 < nk)
+        prefetch_bytes(static_cast<const char*>(a.v) + (kv0 + (j + 8) * a.kv_ld) * es, d * es);
+      for (long c0 = 0; c0 < dp; c0 += 16) {
+        const __mmask16 m = j < nk ? tail_mask(d - c0) : __mmask16(0);
+        _mm512_storeu_ps(vs + j * dp + c0, load16(a.v, kv0 + j * a.kv_ld + c0, bf16, m));
+      }
+    }
 
+  const char* q_bytes = static_cast<const char*>(a.q) + (b * a.q_batch_stride + h * d) * es;
+  for (long i = 0; i < kRows && i < nq; ++i) prefetch_bytes(q_bytes + i * a.q_ld * es, d * es);
   for (long i0 = 0; i0 < nq; i0 += kRows) {
     const long rows = nq - i0 < kRows ? nq - i0 : kRows;
+    for (long i = i0 + kRows; i < i0 + 2 * kRows && i < nq; ++i)  // the next block's rows
+      prefetch_bytes(q_bytes + i * a.q_ld * es, d * es);
     for (int r = 0; r < kRows; ++r) {
       const long q0 = long(b * a.q_batch_stride + (i0 + r) * a.q_ld + h * d);
       for (long c0 = 0; c0 < dp; c0 += 16) {
@@ -249,22 +385,19 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
                            _mm512_mul_ps(load16(a.q, q0 + c0, bf16, m), _mm512_set1_ps(scale)));
         _mm512_storeu_ps(acc + r * dp + c0, _mm512_setzero_ps());
       }
-      if (dot) {  // raw bf16 pairs (the scale is applied to the f32 scores)
+      if (dot) {  // raw bf16 pairs, zero-padded to dp (the scale is applied to the f32 scores)
         const auto* q16 = static_cast<const unsigned short*>(a.q);
-        for (long c = 0; c < pairs; ++c) {
-          unsigned lo = 0, hi = 0;
-          if (r < rows) {
-            lo = q16[q0 + 2 * c];
-            hi = 2 * c + 1 < d ? q16[q0 + 2 * c + 1] : 0u;
-          }
-          qp[r * (dp / 2) + c] = lo | (hi << 16);
-        }
+        auto* row = reinterpret_cast<unsigned short*>(qp + r * (dp / 2));
+        for (long c0 = 0; c0 < dp; c0 += 16)
+          _mm256_storeu_si256(
+              reinterpret_cast<__m256i*>(row + c0),
+              _mm256_maskz_loadu_epi16(r < rows ? tail_mask(d - c0) : __mmask16(0), q16 + q0 + c0));
       }
     }
     float mx[kRows], sum[kRows];
     for (int r = 0; r < kRows; ++r) mx[r] = kNegInf, sum[r] = 0;
 
-    // Keys go in super-blocks of kFlashSoftmaxKeys: the scores of up to four 64-key
+    // Keys go in super-blocks of kFlashSoftmaxKeys: the scores of up to nine 64-key
     // blocks are kept in `probs`, then one softmax update (max, rescale) covers them all.
     // Per 64 keys that would be two horizontal reductions, a scalar exp and a pass over
     // the accumulators for each row, on a serial dependency chain.
@@ -283,31 +416,31 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
         if (dot) {
           switch (nv) {
             case 1:
-              scores_bf16<1>(qp, dp / 2, kt2, nkp, pairs, j0, s);
+              scores_bf16<1>(qp, dp / 2, kt2 + key_slot(0, j0, pairs), pairs, s);
               break;
             case 2:
-              scores_bf16<2>(qp, dp / 2, kt2, nkp, pairs, j0, s);
+              scores_bf16<2>(qp, dp / 2, kt2 + key_slot(0, j0, pairs), pairs, s);
               break;
             case 3:
-              scores_bf16<3>(qp, dp / 2, kt2, nkp, pairs, j0, s);
+              scores_bf16<3>(qp, dp / 2, kt2 + key_slot(0, j0, pairs), pairs, s);
               break;
             default:
-              scores_bf16<4>(qp, dp / 2, kt2, nkp, pairs, j0, s);
+              scores_bf16<4>(qp, dp / 2, kt2 + key_slot(0, j0, pairs), pairs, s);
               break;
           }
         } else
           switch (nv) {
             case 1:
-              scores<1>(qs, dp, kt, nkp, d, j0, s);
+              scores<1>(qs, dp, kt + key_slot(0, j0, d), d, s);
               break;
             case 2:
-              scores<2>(qs, dp, kt, nkp, d, j0, s);
+              scores<2>(qs, dp, kt + key_slot(0, j0, d), d, s);
               break;
             case 3:
-              scores<3>(qs, dp, kt, nkp, d, j0, s);
+              scores<3>(qs, dp, kt + key_slot(0, j0, d), d, s);
               break;
             default:
-              scores<4>(qs, dp, kt, nkp, d, j0, s);
+              scores<4>(qs, dp, kt + key_slot(0, j0, d), d, s);
               break;
           }
         for (int r = 0; r < kRows; ++r)
@@ -348,18 +481,7 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
           pv_bf16(pb, nv, v2, dp, j0, acc);
           continue;
         }
-        // acc[r] += sum_j p[r][j] * V[j], one 16-wide slice of the head at a time.
-        const long nj = 16L * nv;
-        for (long x = 0; x < dv; ++x) {
-          __m512 o[kRows];
-          for (int r = 0; r < kRows; ++r) o[r] = _mm512_loadu_ps(acc + r * dp + 16 * x);
-          for (long j = 0; j < nj; ++j) {
-            const __m512 vj = _mm512_loadu_ps(vs + (j0 + j) * dp + 16 * x);
-            for (int r = 0; r < kRows; ++r)
-              o[r] = _mm512_fmadd_ps(_mm512_set1_ps(pb[r * kSuper + j]), vj, o[r]);
-          }
-          for (int r = 0; r < kRows; ++r) _mm512_storeu_ps(acc + r * dp + 16 * x, o[r]);
-        }
+        pv_f32(pb, 16L * nv, vs, dp, j0, acc);
       }
     }
     for (long r = 0; r < rows; ++r) {
