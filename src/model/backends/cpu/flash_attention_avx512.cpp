@@ -207,13 +207,13 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void scores_bf16(
     for (int v = 0; v < NV; ++v) s[r][v] = acc[r][v];
 }
 
-// acc[r][16 * (x0 + x) ...] += sum over the block's key pairs m of
+// acc[r][16 * (x0 + x) ...] += sum over the super-block's key pairs m of
 // p2[r][m] . v2[pair0 + m][16 * (x0 + x) ...] for NX slices of 16 head columns: every
 // accumulator of the kRows x NX tile stays in a register while the keys stream by.
 template <int NX>
 __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16_slices(
-    const unsigned (*p2)[32], long pairs, const unsigned* v2, long dp, long pair0, long x0,
-    float* acc) {
+    const unsigned (*p2)[kFlashSoftmaxKeys / 2], long pairs, const unsigned* v2, long dp,
+    long pair0, long x0, float* acc) {
   __m512 o[kRows][NX];
   for (int r = 0; r < kRows; ++r)
     for (int x = 0; x < NX; ++x) o[r][x] = _mm512_loadu_ps(acc + r * dp + 16 * (x0 + x));
@@ -276,15 +276,16 @@ inline void pv_f32(const float* probs, long nj, const float* vs, long dp, long j
   }
 }
 
-// P·V of one block of nv 16-key vectors on bf16: probs ([kRows, 64] f32 with row stride
-// kFlashSoftmaxKeys, dead keys 0) is
-// rounded to bf16 pairs (round to nearest even, as float_to_bf16), then the slices of the
-// head go five at a time (20 accumulators, 5 V vectors and a broadcast fit 32 registers).
+// P·V of one super-block of nv 16-key vectors on bf16 (one call per softmax update, so
+// the accumulators are loaded and stored once per update, not once per 64 keys): probs
+// ([kRows, 16 nv] f32 with row stride kFlashSoftmaxKeys, dead keys 0) is rounded to bf16
+// pairs (round to nearest even, as float_to_bf16), then the slices of the head go five at
+// a time (20 accumulators, 5 V vectors and a broadcast fit 32 registers).
 __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16(const float* probs, int nv,
                                                                      const unsigned* v2, long dp,
                                                                      long j0, float* acc) {
   constexpr long ld = kFlashSoftmaxKeys;  // probs row stride
-  alignas(64) unsigned p2[kRows][32];
+  alignas(64) unsigned p2[kRows][kFlashSoftmaxKeys / 2];
   for (int r = 0; r < kRows; ++r)
     for (int v = 0; v < nv; v += 2) {
       const __m512 lo = _mm512_loadu_ps(probs + r * ld + 16 * v);
@@ -443,13 +444,21 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
               scores<4>(qs, dp, kt + key_slot(0, j0, d), d, s);
               break;
           }
-        for (int r = 0; r < kRows; ++r)
-          for (int v = 0; v < nv; ++v) {
-            const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
-            const __m512 x = _mm512_mask_mov_ps(_mm512_set1_ps(kNegInf), live, s[r][v]);
-            bm[r] = _mm512_max_ps(bm[r], x);
-            _mm512_storeu_ps(probs + r * kSuper + (j0 - s0) + 16 * v, x);
-          }
+        if (j0 + 16 * nv <= nk) {  // every key of the block is real: no masks
+          for (int r = 0; r < kRows; ++r)
+            for (int v = 0; v < nv; ++v) {
+              bm[r] = _mm512_max_ps(bm[r], s[r][v]);
+              _mm512_storeu_ps(probs + r * kSuper + (j0 - s0) + 16 * v, s[r][v]);
+            }
+        } else {
+          for (int r = 0; r < kRows; ++r)
+            for (int v = 0; v < nv; ++v) {
+              const __mmask16 live = tail_mask(nk - (j0 + 16 * v));
+              const __m512 x = _mm512_mask_mov_ps(_mm512_set1_ps(kNegInf), live, s[r][v]);
+              bm[r] = _mm512_max_ps(bm[r], x);
+              _mm512_storeu_ps(probs + r * kSuper + (j0 - s0) + 16 * v, x);
+            }
+        }
       }
       const long nsv = (s_end - s0) / 16;  // 16-key vectors in this super-block
       for (int r = 0; r < kRows; ++r) {
@@ -458,7 +467,15 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
         const __m512 cv2 = _mm512_set1_ps(to_base2), mv = _mm512_set1_ps(m_new * to_base2);
         __m512 ps = _mm512_setzero_ps();
         float* pr = probs + r * kSuper;
-        for (long v = 0; v < nsv; ++v) {
+        // Whole vectors of real keys first, then the ragged end with its dead keys zeroed
+        // (exp2 gives ~2e-38 for them, not 0).
+        const long whole = (nk - s0) / 16 < nsv ? (nk - s0) / 16 : nsv;
+        for (long v = 0; v < whole; ++v) {
+          const __m512 e = exp2_16(_mm512_fmsub_ps(_mm512_loadu_ps(pr + 16 * v), cv2, mv));
+          ps = _mm512_add_ps(ps, e);
+          _mm512_storeu_ps(pr + 16 * v, e);
+        }
+        for (long v = whole; v < nsv; ++v) {
           const __mmask16 live = tail_mask(nk - (s0 + 16 * v));
           const __m512 e = _mm512_maskz_mov_ps(
               live, exp2_16(_mm512_fmsub_ps(_mm512_loadu_ps(pr + 16 * v), cv2, mv)));
@@ -473,16 +490,10 @@ void flash_head_avx512(const FlashAttentionArgs& a, std::int64_t b, std::int64_t
           _mm512_storeu_ps(acc + r * dp + c0,
                            _mm512_mul_ps(cv, _mm512_loadu_ps(acc + r * dp + c0)));
       }
-      for (long j0 = s0; j0 < s_end; j0 += 16 * kBlockVecs) {
-        const long left = (s_end - j0) / 16;
-        const int nv = left < kBlockVecs ? int(left) : kBlockVecs;
-        const float* pb = probs + (j0 - s0);
-        if (dot) {
-          pv_bf16(pb, nv, v2, dp, j0, acc);
-          continue;
-        }
-        pv_f32(pb, 16L * nv, vs, dp, j0, acc);
-      }
+      if (dot)
+        pv_bf16(probs, int(nsv), v2, dp, s0, acc);
+      else
+        pv_f32(probs, 16L * nsv, vs, dp, s0, acc);
     }
     for (long r = 0; r < rows; ++r) {
       const __m512 inv = _mm512_set1_ps(1.f / sum[r]);
