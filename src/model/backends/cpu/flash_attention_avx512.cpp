@@ -30,6 +30,8 @@ constexpr int kBlockVecs = 4;  // 16-key vectors per block of scores (64 keys)
 constexpr float kNegInf = -__builtin_inff();
 
 constexpr long kKeysPerBlock = 16 * kBlockVecs;
+// Softmax updates start on whole blocks of K^T (the scores address blocks by key_slot).
+static_assert(kFlashSoftmaxKeys % kKeysPerBlock == 0);
 
 inline __mmask16 tail_mask(long n) {
   return n >= 16 ? __mmask16(0xffff) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1u);
