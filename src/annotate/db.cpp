@@ -114,6 +114,12 @@ int Database::commit_group(const std::vector<GroupJob*>& batch) {
   if (!writer_) {
     try {
       writer_ = connect();
+      // Each job's savepoint keeps the original of every page it changes in a statement
+      // journal, which SQLite spills to a temporary file past 64 KiB: a group of votes
+      // reaches that, and then every vote cost about ten more writes to that file. The
+      // writer keeps it in memory. It is only needed to roll one job back inside the open
+      // transaction, never for recovery (the WAL makes commits durable).
+      if (dialect_ == Dialect::sqlite) writer_->exec_script("PRAGMA temp_store=MEMORY");
     } catch (...) {
       for (GroupJob* j : batch) j->error = std::current_exception();
       return 0;
