@@ -254,28 +254,42 @@ inline void pv_f32_slices(const float* probs, long nj, const float* vs, long dp,
     for (int x = 0; x < NX; ++x) _mm512_storeu_ps(acc + r * dp + 16 * (x0 + x), o[r][x]);
 }
 
-// P·V of nj keys in f32 (dead keys have probability 0), five slices of the head at a time.
-inline void pv_f32(const float* probs, long nj, const float* vs, long dp, long j0, float* acc) {
-  const long dv = dp / 16;
+// The column tile width of the P·V kernels as a type, so one switch picks the template.
+template <int N>
+struct Slices {
+  static constexpr int value = N;
+};
+
+// Calls run(Slices<NX>{}, x0) for the dv 16-column slices of a head five at a time (the
+// widest tile the registers hold), the last group narrower.
+template <typename Run>
+inline void in_slice_groups(long dv, Run&& run) {
   for (long x0 = 0; x0 < dv; x0 += 5) {
     switch (dv - x0 < 5 ? dv - x0 : 5) {
       case 1:
-        pv_f32_slices<1>(probs, nj, vs, dp, j0, x0, acc);
+        run(Slices<1>{}, x0);
         break;
       case 2:
-        pv_f32_slices<2>(probs, nj, vs, dp, j0, x0, acc);
+        run(Slices<2>{}, x0);
         break;
       case 3:
-        pv_f32_slices<3>(probs, nj, vs, dp, j0, x0, acc);
+        run(Slices<3>{}, x0);
         break;
       case 4:
-        pv_f32_slices<4>(probs, nj, vs, dp, j0, x0, acc);
+        run(Slices<4>{}, x0);
         break;
       default:
-        pv_f32_slices<5>(probs, nj, vs, dp, j0, x0, acc);
+        run(Slices<5>{}, x0);
         break;
     }
   }
+}
+
+// P·V of nj keys in f32 (dead keys have probability 0).
+inline void pv_f32(const float* probs, long nj, const float* vs, long dp, long j0, float* acc) {
+  in_slice_groups(dp / 16, [&](auto nx, long x0) {
+    pv_f32_slices<decltype(nx)::value>(probs, nj, vs, dp, j0, x0, acc);
+  });
 }
 
 // P·V of one super-block of nv 16-key vectors on bf16 (one call per softmax update, so
@@ -299,26 +313,10 @@ __attribute__((target("avx512f,avx512bf16"), noinline)) void pv_bf16(const float
                            (__m256i)_mm512_cvtneps_pbh(lo));
       }
     }
-  const long pairs = 8L * nv, dv = dp / 16;
-  for (long x0 = 0; x0 < dv; x0 += 5) {
-    switch (dv - x0 < 5 ? dv - x0 : 5) {
-      case 1:
-        pv_bf16_slices<1>(p2, pairs, v2, dp, j0 / 2, x0, acc);
-        break;
-      case 2:
-        pv_bf16_slices<2>(p2, pairs, v2, dp, j0 / 2, x0, acc);
-        break;
-      case 3:
-        pv_bf16_slices<3>(p2, pairs, v2, dp, j0 / 2, x0, acc);
-        break;
-      case 4:
-        pv_bf16_slices<4>(p2, pairs, v2, dp, j0 / 2, x0, acc);
-        break;
-      default:
-        pv_bf16_slices<5>(p2, pairs, v2, dp, j0 / 2, x0, acc);
-        break;
-    }
-  }
+  const long pairs = 8L * nv;
+  in_slice_groups(dp / 16, [&](auto nx, long x0) {
+    pv_bf16_slices<decltype(nx)::value>(p2, pairs, v2, dp, j0 / 2, x0, acc);
+  });
 }
 
 }  // namespace
