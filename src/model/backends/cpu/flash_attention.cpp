@@ -41,7 +41,8 @@ namespace detail {
 
 std::int64_t flash_scratch_floats(const FlashAttentionArgs& a) {
   const std::int64_t nkp = (a.nk + 15) / 16 * 16, dp = (a.head_dim + 15) / 16 * 16;
-  const std::int64_t nkb = (a.nk + 63) / 64 * 64;  // K^T goes in whole blocks of 64 keys
+  const std::int64_t nkb =  // K^T goes in whole blocks of keys
+      (a.nk + kFlashKeysPerBlock - 1) / kFlashKeysPerBlock * kFlashKeysPerBlock;
   // K^T [d, nkb], V [nkp, dp], then 4 query rows, 4 accumulators, 4 rows of probabilities.
   return a.head_dim * nkb + nkp * dp + 4 * dp + 4 * dp + 4 * std::max(kKeyBlock, kFlashSoftmaxKeys);
 }

@@ -44,6 +44,8 @@ namespace detail {
 // so400m's 576 tokens, so its attention needs one update per row (4 rows x 576 floats,
 // 9 KB of L1). Longer sequences fall back to the online rescaling every 576 keys.
 constexpr std::int64_t kFlashSoftmaxKeys = 576;
+// Keys per block of the AVX-512 kernel's transposed K (its scratch holds whole blocks).
+constexpr std::int64_t kFlashKeysPerBlock = 64;
 
 // The per-(image, head) kernels. scratch holds flash_scratch_floats(a) floats.
 std::int64_t flash_scratch_floats(const FlashAttentionArgs& a);

@@ -29,7 +29,8 @@ constexpr int kRows = 4;       // query rows per step
 constexpr int kBlockVecs = 4;  // 16-key vectors per block of scores (64 keys)
 constexpr float kNegInf = -__builtin_inff();
 
-constexpr long kKeysPerBlock = 16 * kBlockVecs;
+constexpr long kKeysPerBlock = kFlashKeysPerBlock;
+static_assert(kKeysPerBlock == 16 * kBlockVecs);  // one block of scores per K^T block
 // Softmax updates start on whole blocks of K^T (the scores address blocks by key_slot).
 static_assert(kFlashSoftmaxKeys % kKeysPerBlock == 0);
 
